@@ -1,0 +1,383 @@
+package org.zodbcheck.check;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.zodbcheck.filestorage.DataHeader;
+import org.zodbcheck.filestorage.FileStorageException;
+import org.zodbcheck.filestorage.StorageFile;
+import org.zodbcheck.graph.RefGraph;
+import org.zodbcheck.graph.Reachability;
+import org.zodbcheck.pickle.PickleScanner;
+import org.zodbcheck.pickle.RefForm;
+
+/**
+ * {@code check-refs}: reads each database twice (headers, then the current pickles), walks the
+ * strong references from every root across databases, and reports references to objects that
+ * cannot be loaded, unreadable records, structure damage and, on request, garbage.
+ *
+ * <p>Never writes: every file is opened for reading only.
+ */
+public final class CheckRefs {
+    private static final Logger LOG = LoggerFactory.getLogger(CheckRefs.class);
+    /**
+     * @param listGarbage report every unreachable object with data as a {@code garbage} finding
+     * @param threads threads that scan pickles (1: no extra threads)
+     * @param maxRecord data records longer than this are not loaded
+     * @param progress told how far the passes have come
+     */
+    public record Options(boolean listGarbage, int threads, long maxRecord, Progress progress) {
+        public static Options defaults() {
+            return new Options(false, Runtime.getRuntime().availableProcessors(), 1L << 30, Progress.NONE);
+        }
+
+        public Options withListGarbage(boolean list) {
+            return new Options(list, threads, maxRecord, progress);
+        }
+
+        public Options withThreads(int n) {
+            return new Options(listGarbage, n, maxRecord, progress);
+        }
+
+        public Options withProgress(Progress p) {
+            return new Options(listGarbage, threads, maxRecord, p);
+        }
+    }
+
+    private static final int GROUP_STRUCTURE = 0;
+    private static final int GROUP_ROOT = 1;
+    private static final int GROUP_OBJECT = 2;
+    private static final int GROUP_GARBAGE = 3;
+
+    private record Keyed(Finding finding, int db, int group, long pos, long seq) {
+    }
+
+    /** One database during the check. */
+    private static final class Db {
+        final int number;
+        final Database database;
+        StorageIndex index;
+        ReferencePass.Result refs;
+
+        Db(int number, Database database) {
+            this.number = number;
+            this.database = database;
+        }
+
+        int records() {
+            return index.size();
+        }
+
+        int nodes() {
+            return index.size() + refs.phantoms.size();
+        }
+    }
+
+    private final List<Database> databases;
+    private final Options options;
+    private final ClassTable classes = new ClassTable();
+    private final List<Db> dbs = new ArrayList<>();
+    private final Map<String, Db> byName = new HashMap<>();
+    private final List<Keyed> findings = new ArrayList<>();
+    private Reachability reach;
+
+    public CheckRefs(List<Database> databases, Options options) {
+        this.databases = List.copyOf(databases);
+        this.options = options;
+    }
+
+    /**
+     * Runs the check and passes every finding to {@code sink}, sorted: per database, structure
+     * first, then a missing root, then per object in file order, then garbage.
+     *
+     * @throws FileStorageException if a storage cannot be read as a FileStorage at all
+     */
+    public Summary run(FindingSink sink) throws FileStorageException, IOException {
+        long start = System.nanoTime();
+        List<StorageFile> files = new ArrayList<>();
+        ExecutorService pool = null;
+        try {
+            for (Database d : databases) {
+                files.add(StorageFile.open(d.path()));
+            }
+            if (options.threads() > 1) {
+                pool = Executors.newFixedThreadPool(options.threads(), r -> {
+                    Thread t = new Thread(r, "zodbcheck-scan");
+                    t.setDaemon(true);
+                    return t;
+                });
+            }
+            for (int i = 0; i < databases.size(); i++) {
+                Db db = new Db(i, databases.get(i));
+                int n = i;
+                long t0 = System.nanoTime();
+                db.index = IndexPass.run(db.database, files.get(i), f -> add(f, n, GROUP_STRUCTURE, posOf(f)),
+                        options.progress());
+                long t1 = System.nanoTime();
+                db.refs = new ReferencePass(db.index, classes, pool, options.threads(), options.maxRecord(),
+                        options.progress()).run();
+                LOG.info("{}: headers read in {} ms, references extracted in {} ms", db.database.name(),
+                        (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+                dbs.add(db);
+                byName.put(db.database.name(), db);
+            }
+            long t2 = System.nanoTime();
+            List<Reachability.CrossEdge> cross = resolveCrossReferences();
+            walk(cross);
+            long t3 = System.nanoTime();
+            rootFindings();
+            referenceFindings();
+            recordFindings();
+            long[] garbage = garbage();
+            LOG.info("walk in {} ms, findings in {} ms", (t3 - t2) / 1_000_000, (System.nanoTime() - t3) / 1_000_000);
+            return emit(sink, garbage, (System.nanoTime() - start) / 1e9);
+        } finally {
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+            for (StorageFile f : files) {
+                f.close();
+            }
+        }
+    }
+
+    private static long posOf(Finding f) {
+        return f instanceof StructureFinding s ? s.pos() : 0;
+    }
+
+    private void add(Finding f, int db, int group, long pos) {
+        findings.add(new Keyed(f, db, group, pos, findings.size()));
+    }
+
+    /** Target node of a cross-database reference; oids without a record become phantom nodes. */
+    private int node(Db db, long oid) {
+        int t = db.index.oids.find(oid);
+        return t >= 0 ? t : db.records() + db.refs.phantoms.intern(oid);
+    }
+
+    private List<Reachability.CrossEdge> resolveCrossReferences() {
+        List<Reachability.CrossEdge> edges = new ArrayList<>();
+        for (Db db : dbs) {
+            for (ReferencePass.CrossRef c : db.refs.cross) {
+                Db target = byName.get(c.db());
+                if (target != null && c.form().strong()) {
+                    edges.add(new Reachability.CrossEdge(db.number, c.from(), target.number, node(target, c.oid())));
+                }
+            }
+        }
+        return edges;
+    }
+
+    private void walk(List<Reachability.CrossEdge> cross) {
+        List<RefGraph> graphs = new ArrayList<>();
+        int[] counts = new int[dbs.size()];
+        int[] roots = new int[dbs.size()];
+        for (Db db : dbs) {
+            graphs.add(db.refs.graph);
+            counts[db.number] = db.nodes();
+            roots[db.number] = db.index.oids.find(0L);
+        }
+        reach = Reachability.walk(graphs, counts, roots, cross, ReferencePass.STRONG);
+    }
+
+    /** Why {@code node} of {@code db} cannot be loaded, or {@code null} if it can. */
+    private static Cause cause(Db db, int node) {
+        if (node >= db.records()) {
+            return Cause.NO_RECORD;
+        }
+        return switch (db.index.stateOf(node)) {
+            case StorageIndex.DELETED -> Cause.NO_DATA;
+            case StorageIndex.BROKEN -> Cause.UNLOADABLE;
+            default -> null;
+        };
+    }
+
+    private void rootFindings() throws IOException {
+        for (Db db : dbs) {
+            int root = db.index.oids.find(0L);
+            Cause c = root < 0 ? Cause.NO_RECORD : cause(db, root);
+            if (c != null) {
+                Long deleted = c == Cause.NO_DATA ? tidOf(db, root) : null;
+                add(new ReferenceFinding(Kind.POSKEYERROR, db.database.name(), 0L, c, null, true, null, null,
+                        deleted, List.of()), db.number, GROUP_ROOT, 0);
+            }
+        }
+    }
+
+    /** Finds the objects with a bad reference cheaply, then rescans just those for details. */
+    private void referenceFindings() throws IOException {
+        for (Db db : dbs) {
+            boolean[] suspect = new boolean[db.records()];
+            RefGraph g = db.refs.graph;
+            for (int idx = 0; idx < db.records(); idx++) {
+                if (!db.index.hasData(idx)) {
+                    continue;
+                }
+                int s = g.start(idx);
+                for (int e = s; e < s + g.count(idx); e++) {
+                    if (cause(db, g.target(e)) != null) {
+                        suspect[idx] = true;
+                        break;
+                    }
+                }
+            }
+            for (ReferencePass.CrossRef c : db.refs.cross) {
+                Db target = byName.get(c.db());
+                if (target == null ? c.form().strong() : cause(target, node(target, c.oid())) != null) {
+                    suspect[c.from()] = true;
+                }
+            }
+            for (int idx = 0; idx < suspect.length; idx++) {
+                if (suspect[idx]) {
+                    detail(db, idx);
+                }
+            }
+        }
+    }
+
+    /** One scanned reference of a suspect object. */
+    private record Ref(RefForm form, long oid, String db, String klass, int index) {
+    }
+
+    /** Rescans one object and reports each bad target once, with every place it occurs. */
+    private void detail(Db db, int idx) throws IOException {
+        List<Ref> refs = scanRefs(db, idx);
+        boolean reachable = reach.reachable(db.number, idx);
+        Referrer referrer = referrer(db, idx);
+        Map<String, List<Ref>> byTarget = new LinkedHashMap<>();
+        for (Ref r : refs) {
+            if (r.form() == RefForm.MALFORMED) {
+                continue;
+            }
+            String tdb = r.db() != null ? r.db() : db.database.name();
+            byTarget.computeIfAbsent(tdb + "\0" + r.oid() + "\0" + r.form().strong(), k -> new ArrayList<>()).add(r);
+        }
+        for (List<Ref> same : byTarget.values()) {
+            Ref first = same.get(0);
+            String tdbName = first.db() != null ? first.db() : db.database.name();
+            Db target = byName.get(tdbName);
+            Kind kind;
+            Cause cause = null;
+            Long deleted = null;
+            if (target == null) {
+                if (!first.form().strong()) {
+                    continue;
+                }
+                kind = Kind.BAD_DB;
+            } else {
+                int node = node(target, first.oid());
+                cause = cause(target, node);
+                if (cause == null) {
+                    continue;
+                }
+                kind = !first.form().strong() ? Kind.WEAK_DANGLING : reachable ? Kind.POSKEYERROR : Kind.DANGLING;
+                deleted = cause == Cause.NO_DATA ? tidOf(target, node) : null;
+            }
+            String klass = same.stream().map(Ref::klass).filter(k -> k != null).findFirst().orElse(null);
+            List<Integer> occurrences = same.stream().map(Ref::index).toList();
+            add(new ReferenceFinding(kind, tdbName, first.oid(), cause, referrer, reachable, first.form(), klass,
+                    deleted, occurrences), db.number, GROUP_OBJECT, referrer.pos());
+        }
+    }
+
+    private List<Ref> scanRefs(Db db, int idx) throws IOException {
+        List<Ref> refs = new ArrayList<>();
+        byte[] raw = loadData(db, idx);
+        RecordData data = new RecordData(options.maxRecord());
+        if (raw == null || !data.load(raw, 0, raw.length)) {
+            return refs;
+        }
+        new PickleScanner().scan(data.data(), data.off(), data.len(),
+                pid -> refs.add(new Ref(pid.form(), pid.oid(), pid.database(), pid.klass(), pid.index())));
+        return refs;
+    }
+
+    /** The current data of an object (after backpointers), or {@code null} if too large to load. */
+    private byte[] loadData(Db db, int idx) throws IOException {
+        DataHeader h = header(db, db.index.dataPos[idx]);
+        if (h.plen() > options.maxRecord()) {
+            return null;
+        }
+        return db.index.file.read(h.dataPos(), (int) h.plen());
+    }
+
+    private DataHeader header(Db db, long pos) throws IOException {
+        try {
+            return db.index.file.readDataHeader(pos, db.index.goodEnd);
+        } catch (FileStorageException e) {
+            throw new IOException(e.describe(), e);
+        }
+    }
+
+    private long tidOf(Db db, int idx) throws IOException {
+        return header(db, db.index.currentPos[idx]).tid();
+    }
+
+    private Referrer referrer(Db db, int idx) throws IOException {
+        return new Referrer(db.database.name(), db.index.oids.oid(idx), classes.name(db.index.classId[idx]),
+                tidOf(db, idx), db.index.currentPos[idx]);
+    }
+
+    private void recordFindings() throws IOException {
+        for (Db db : dbs) {
+            for (ReferencePass.RecordProblem p : db.refs.problems) {
+                int idx = p.idx();
+                add(new ObjectFinding(Kind.UNREADABLE_RECORD, p.severity(), db.database.name(), db.index.oids.oid(idx),
+                        classes.name(db.index.classId[idx]), tidOf(db, idx), db.index.currentPos[idx], p.offset(),
+                        reach.reachable(db.number, idx), p.message()), db.number, GROUP_OBJECT, db.index.currentPos[idx]);
+            }
+        }
+    }
+
+    /** Counts unreachable objects with data per database, listing them if asked. */
+    private long[] garbage() throws IOException {
+        long[] counts = new long[dbs.size()];
+        for (Db db : dbs) {
+            for (int idx = 0; idx < db.records(); idx++) {
+                if (db.index.hasData(idx) && !reach.reachable(db.number, idx)) {
+                    counts[db.number]++;
+                    if (options.listGarbage()) {
+                        long oid = db.index.oids.oid(idx);
+                        add(new ObjectFinding(Kind.GARBAGE, Severity.INFO, db.database.name(), oid,
+                                classes.name(db.index.classId[idx]), tidOf(db, idx), db.index.currentPos[idx], null,
+                                false, "no root reaches this object (multi-zodb-gc would delete it)"),
+                                db.number, GROUP_GARBAGE, oid);
+                    }
+                }
+            }
+        }
+        return counts;
+    }
+
+    private Summary emit(FindingSink sink, long[] garbage, double seconds) {
+        findings.sort(Comparator.comparingInt(Keyed::db).thenComparingInt(Keyed::group)
+                .thenComparing(Keyed::pos, Long::compareUnsigned).thenComparingLong(Keyed::seq));
+        long errors = 0;
+        long warnings = 0;
+        long infos = 0;
+        for (Keyed k : findings) {
+            switch (k.finding().severity()) {
+                case ERROR -> errors++;
+                case WARNING -> warnings++;
+                case INFO -> infos++;
+            }
+            sink.accept(k.finding());
+        }
+        List<Summary.DatabaseSummary> per = new ArrayList<>();
+        for (Db db : dbs) {
+            long objects = db.index.objectsWithData();
+            per.add(new Summary.DatabaseSummary(db.database.name(), db.database.path().toString(),
+                    db.index.file.magic().name(), db.index.file.size(), db.index.goodEnd, db.index.transactions,
+                    db.index.records, objects, db.refs.references, objects - garbage[db.number], garbage[db.number]));
+        }
+        return new Summary(per, errors, warnings, infos, seconds);
+    }
+}

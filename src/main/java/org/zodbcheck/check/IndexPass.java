@@ -1,0 +1,189 @@
+package org.zodbcheck.check;
+
+import java.io.IOException;
+import java.util.function.Consumer;
+import org.zodbcheck.filestorage.DataHeader;
+import org.zodbcheck.filestorage.FileStorageException;
+import org.zodbcheck.filestorage.FileStorageReader;
+import org.zodbcheck.filestorage.Oid;
+import org.zodbcheck.filestorage.StorageFile;
+import org.zodbcheck.filestorage.StructureProblem;
+import org.zodbcheck.filestorage.TxnHeader;
+import org.zodbcheck.graph.ByteList;
+import org.zodbcheck.graph.LongList;
+
+/**
+ * First pass: reads every transaction and data header of the good prefix, as ZODB's index
+ * builder does, and records each oid's current record (the last one in file order among
+ * complete, non-'u' transactions; FORMAT.md §1.7). Then follows the backpointers of current
+ * records to where their data is (FORMAT.md §1.6).
+ */
+final class IndexPass {
+    private final StorageIndex index;
+    private final Consumer<Finding> out;
+
+    private final LongList pendingOid = new LongList(1024);
+    private final LongList pendingPos = new LongList(1024);
+    private final LongList pendingLink = new LongList(1024);
+    private final ByteList pendingState = new ByteList(1024);
+
+    private IndexPass(StorageIndex index, Consumer<Finding> out) {
+        this.index = index;
+        this.out = out;
+    }
+
+    static StorageIndex run(Database db, StorageFile file, Consumer<Finding> out, Progress progress)
+            throws IOException {
+        int expected = (int) Math.min(1 << 24, Math.max(1024, file.size() / 400));
+        StorageIndex index = new StorageIndex(db, file, expected);
+        IndexPass pass = new IndexPass(index, out);
+        progress.begin(db.name(), "reading headers", file.size());
+        pass.read(progress);
+        pass.resolveBackpointers();
+        pass.reportLegacy();
+        return index;
+    }
+
+    private void read(Progress progress) throws IOException {
+        FileStorageReader reader = new FileStorageReader(index.file, this::structure);
+        TxnHeader txn;
+        while ((txn = reader.nextTransaction()) != null) {
+            clearPending();
+            if (txn.status() == 'u') {
+                index.undoneTransactions++;
+            }
+            while (reader.nextRecord()) {
+                addPending(reader);
+            }
+            if (reader.transactionValid()) {
+                commitPending();
+            }
+            progress.at(reader.goodEnd());
+        }
+        index.goodEnd = reader.goodEnd();
+        index.end = reader.end();
+        index.transactions = reader.transactionCount();
+        index.records = reader.recordCount();
+    }
+
+    private void addPending(FileStorageReader r) {
+        byte st;
+        long link;
+        if (r.vlen() > 0) {
+            // ZODB <= 3.8 version record: the committed state is at pnv (FORMAT.md §1.7).
+            index.versionRecords++;
+            st = StorageIndex.UNRESOLVED;
+            link = r.pnv();
+        } else if (r.plen() > 0) {
+            st = StorageIndex.DATA;
+            link = r.pos();
+        } else if (r.back() == 0) {
+            st = StorageIndex.DELETED;
+            link = 0;
+        } else {
+            st = StorageIndex.UNRESOLVED;
+            link = r.back();
+        }
+        pendingOid.add(r.oid());
+        pendingPos.add(r.pos());
+        pendingLink.add(link);
+        pendingState.add(st);
+    }
+
+    private void clearPending() {
+        pendingOid.clear();
+        pendingPos.clear();
+        pendingLink.clear();
+        pendingState.clear();
+    }
+
+    /** A transaction checked out: its records become current (later records win). */
+    private void commitPending() {
+        for (int i = 0; i < pendingOid.size(); i++) {
+            int idx = index.oids.intern(pendingOid.get(i));
+            index.ensure(idx + 1);
+            index.currentPos[idx] = pendingPos.get(i);
+            index.dataPos[idx] = pendingLink.get(i);
+            index.state[idx] = pendingState.get(i);
+        }
+    }
+
+    private void resolveBackpointers() {
+        for (int idx = 0; idx < index.size(); idx++) {
+            if (index.stateOf(idx) == StorageIndex.UNRESOLVED) {
+                resolve(idx);
+            }
+        }
+    }
+
+    /**
+     * Follows the chain until a record with data or a zero backpointer. Every step must go to an
+     * earlier record of the same oid inside the good prefix, so the walk always ends.
+     */
+    private void resolve(int idx) {
+        long oid = index.oids.oid(idx);
+        long from = index.currentPos[idx];
+        long p = index.dataPos[idx];
+        long before = from;
+        while (true) {
+            if (p == 0) {
+                index.state[idx] = StorageIndex.DELETED;
+                index.dataPos[idx] = 0;
+                return;
+            }
+            if (p < 4 || p >= before) {
+                broken(idx, from, p, "points " + (p >= before ? "forward" : "outside the data") + ", to " + p);
+                return;
+            }
+            DataHeader h;
+            try {
+                h = index.file.readDataHeader(p, index.goodEnd);
+            } catch (FileStorageException e) {
+                broken(idx, from, p, e.getMessage());
+                return;
+            }
+            if (h.oid() != oid) {
+                broken(idx, from, p, "points at a record of oid " + Oid.repr(h.oid()));
+                return;
+            }
+            if (h.plen() > 0) {
+                index.state[idx] = StorageIndex.BACK;
+                index.dataPos[idx] = p;
+                return;
+            }
+            before = p;
+            p = h.vlen() > 0 && h.pnv() >= 0 ? h.pnv() : h.back();
+        }
+    }
+
+    private void broken(int idx, long from, long at, String why) {
+        index.state[idx] = StorageIndex.BROKEN;
+        index.dataPos[idx] = -1;
+        long oid = index.oids.oid(idx);
+        out.accept(new StructureFinding(Severity.ERROR, index.db.name(), index.file.path().toString(), from, at,
+                oid, "oid " + Oid.repr(oid) + ": the backpointer chain of the current record at " + from
+                + " is broken: " + why));
+    }
+
+    private void reportLegacy() {
+        if (index.versionRecords > 0) {
+            out.accept(new StructureFinding(Severity.WARNING, index.db.name(), index.file.path().toString(), 4, 4,
+                    null, index.versionRecords + " version records (vlen > 0, ZODB <= 3.8 versions): ZODB >= 3.9"
+                    + " refuses to open this file; their committed state was checked"));
+        }
+        if (index.undoneTransactions > 0) {
+            out.accept(new StructureFinding(Severity.INFO, index.db.name(), index.file.path().toString(), 4, 4,
+                    null, index.undoneTransactions + " transactions with status 'u' (undone by ZODB < 3.3):"
+                    + " their records are ignored, as ZODB ignores them"));
+        }
+    }
+
+    private void structure(StructureProblem p) {
+        Severity s = switch (p.kind()) {
+            case DAMAGE -> Severity.ERROR;
+            case INCOMPLETE_TAIL, LEGACY -> Severity.WARNING;
+        };
+        out.accept(new StructureFinding(s, index.db.name(), index.file.path().toString(), p.pos(), p.offset(),
+                p.oid(), p.message()));
+    }
+}

@@ -1,0 +1,38 @@
+package org.zodbcheck.check;
+
+/** The stable kinds of findings. Their labels are part of the output contract. */
+public enum Kind {
+    /** A strong reference from a reachable object to an object that cannot be loaded. */
+    POSKEYERROR("poskeyerror", Severity.ERROR),
+    /** The same from an unreachable (garbage) object. */
+    DANGLING("dangling", Severity.WARNING),
+    /** A weak reference to an object that cannot be loaded. */
+    WEAK_DANGLING("weak-dangling", Severity.INFO),
+    /** A current record whose pickles cannot be parsed, or that holds a malformed reference. */
+    UNREADABLE_RECORD("unreadable-record", Severity.ERROR),
+    /** The layout of the file: error inside the data, warning for an unfinished last commit. */
+    STRUCTURE("structure", Severity.ERROR),
+    /** An unreachable object with data (listed only on request). */
+    GARBAGE("garbage", Severity.INFO),
+    /** A reference into a database that is not configured. */
+    BAD_DB("bad-db", Severity.ERROR),
+    /** A cross-database reference from a database that disallows implicit ones. */
+    BAD_XREF("bad-xref", Severity.WARNING);
+
+    private final String label;
+    private final Severity severity;
+
+    Kind(String label, Severity severity) {
+        this.label = label;
+        this.severity = severity;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    /** The usual severity; {@link #STRUCTURE} findings choose their own. */
+    public Severity severity() {
+        return severity;
+    }
+}

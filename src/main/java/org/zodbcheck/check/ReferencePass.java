@@ -1,0 +1,302 @@
+package org.zodbcheck.check;
+
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorCompletionService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import org.zodbcheck.filestorage.ChunkReader;
+import org.zodbcheck.graph.ByteList;
+import org.zodbcheck.graph.IntList;
+import org.zodbcheck.graph.LongList;
+import org.zodbcheck.graph.OidTable;
+import org.zodbcheck.graph.RefGraph;
+import org.zodbcheck.pickle.PickleScanner;
+import org.zodbcheck.pickle.RefForm;
+import org.zodbcheck.pickle.ReferenceSink;
+
+/**
+ * Second pass: reads the good prefix again in large sequential chunks and extracts the
+ * persistent references of each object's current data, and nothing else (FORMAT.md §8). The
+ * reading thread cuts chunks; worker threads scan the pickles; the reading thread merges each
+ * chunk's references into the database's {@link RefGraph}.
+ */
+final class ReferencePass {
+    /** Edge flag: the reference is strong (the walk follows it). Low bits: the {@link RefForm}. */
+    static final int STRONG = 0x40;
+    static final int FORM_MASK = 0x0f;
+    private static final int CHUNK = 4 << 20;
+    private static final int ZODB_MAX_PROTOCOL = 3;
+
+    /** A reference into another database. */
+    record CrossRef(int from, String db, long oid, RefForm form, int index) {
+    }
+
+    /** Something wrong with an object's current data. */
+    record RecordProblem(int idx, Severity severity, String message, Long offset) {
+    }
+
+    /** One database's references. Node numbers {@code >= index.size()} are oids with no record. */
+    static final class Result {
+        final RefGraph graph = new RefGraph();
+        final OidTable phantoms = new OidTable(64);
+        final List<CrossRef> cross = new ArrayList<>();
+        final List<RecordProblem> problems = new ArrayList<>();
+        long references;
+    }
+
+    private final StorageIndex index;
+    private final ClassTable classes;
+    private final ExecutorService pool;
+    private final int threads;
+    private final long maxRecord;
+    private final ThreadLocal<Worker> workers;
+    private final Progress progress;
+    private final Result result = new Result();
+
+    ReferencePass(StorageIndex index, ClassTable classes, ExecutorService pool, int threads, long maxRecord,
+                  Progress progress) {
+        this.progress = progress;
+        this.index = index;
+        this.classes = classes;
+        this.pool = pool;
+        this.threads = Math.max(1, threads);
+        this.maxRecord = maxRecord;
+        this.workers = ThreadLocal.withInitial(Worker::new);
+    }
+
+    Result run() throws IOException {
+        ChunkReader reader = new ChunkReader(index.file, 4, index.goodEnd, CHUNK, maxRecord);
+        progress.begin(index.db.name(), "scanning pickles", index.goodEnd);
+        if (pool == null || index.goodEnd < 2L * CHUNK) {
+            ChunkReader.Chunk c = null;
+            while ((c = reader.next(c)) != null) {
+                merge(process(c));
+                progress.at(c.filePos());
+            }
+        } else {
+            runParallel(reader);
+        }
+        result.graph.ensure(index.size() + result.phantoms.size());
+        return result;
+    }
+
+    /** Reads chunks while workers scan earlier ones; a fixed set of buffers bounds the memory. */
+    private void runParallel(ChunkReader reader) throws IOException {
+        CompletionService<ChunkResult> done = new ExecutorCompletionService<>(pool);
+        ArrayDeque<ChunkReader.Chunk> free = new ArrayDeque<>();
+        for (int i = 0; i < threads + 2; i++) {
+            free.add(new ChunkReader.Chunk());
+        }
+        int inFlight = 0;
+        try {
+            while (true) {
+                Future<ChunkResult> f;
+                while ((f = done.poll()) != null) {
+                    free.add(collect(f));
+                    inFlight--;
+                }
+                ChunkReader.Chunk c = free.poll();
+                if (c == null) {
+                    free.add(collect(done.take()));
+                    inFlight--;
+                    continue;
+                }
+                ChunkReader.Chunk next = reader.next(c);
+                if (next == null) {
+                    break;
+                }
+                done.submit(() -> process(next));
+                inFlight++;
+                progress.at(next.filePos());
+            }
+            for (; inFlight > 0; inFlight--) {
+                collect(done.take());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    private ChunkReader.Chunk collect(Future<ChunkResult> f) throws IOException, InterruptedException {
+        try {
+            ChunkResult r = f.get();
+            merge(r);
+            return r.chunk;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            throw new IllegalStateException("reference extraction failed", cause);
+        }
+    }
+
+    /** Scans the current data records of a chunk. Runs on a worker thread. */
+    private ChunkResult process(ChunkReader.Chunk c) {
+        ChunkResult r = new ChunkResult(c);
+        Worker w = workers.get();
+        for (int i = 0; i < c.count(); i++) {
+            int idx = index.oids.find(c.oid(i));
+            long pos = c.pos(i);
+            if (idx < 0 || !index.hasData(idx) || index.dataPos[idx] != pos) {
+                continue;
+            }
+            if (c.oversized()) {
+                r.problems.add(new RecordProblem(idx, Severity.WARNING, "the record at " + pos + " holds "
+                        + c.plen(i) + " bytes of data, more than zodbcheck loads at once (" + maxRecord
+                        + "); its references were not checked", null));
+                continue;
+            }
+            int dataOff = c.dataOffset(i);
+            w.scan(r, idx, c.buffer(), dataOff, (int) c.plen(i), c.filePos() + dataOff);
+        }
+        return r;
+    }
+
+    /** Adds a chunk's references to the graph. Runs on the reading thread only. */
+    private void merge(ChunkResult r) {
+        int n1 = index.size();
+        int[] targets = r.targets.raw();
+        for (int k = 0; k < r.nodes.size(); k++) {
+            int idx = r.nodes.get(k);
+            int s = r.runStart.get(k);
+            int e = k + 1 < r.nodes.size() ? r.runStart.get(k + 1) : r.targets.size();
+            for (int j = s; j < e; j++) {
+                if (targets[j] < 0) {
+                    targets[j] = n1 + result.phantoms.intern(r.unresolved.get(-1 - targets[j]));
+                }
+            }
+            result.graph.addRun(idx, targets, r.flags.raw(), s, e - s);
+            index.classId[idx] = r.classIds.get(k);
+            if (r.blob.get(k) != 0) {
+                index.flag(idx, StorageIndex.BLOB);
+            }
+        }
+        for (RecordProblem p : r.problems) {
+            if (p.severity() == Severity.ERROR) {
+                index.flag(p.idx(), StorageIndex.UNREADABLE);
+            }
+            result.problems.add(p);
+        }
+        result.cross.addAll(r.cross);
+        result.references += r.references;
+    }
+
+    static int flags(RefForm form) {
+        return form.ordinal() | (form.strong() ? STRONG : 0);
+    }
+
+    static RefForm form(int flags) {
+        return RefForm.values()[flags & FORM_MASK];
+    }
+
+    /** What one chunk yields; built by a worker, merged by the reader. */
+    private static final class ChunkResult {
+        final ChunkReader.Chunk chunk;
+        final IntList nodes = new IntList(256);
+        final IntList runStart = new IntList(256);
+        final IntList classIds = new IntList(256);
+        final ByteList blob = new ByteList(256);
+        final IntList targets = new IntList(2048);
+        final ByteList flags = new ByteList(2048);
+        final LongList unresolved = new LongList(16);
+        final List<CrossRef> cross = new ArrayList<>(0);
+        final List<RecordProblem> problems = new ArrayList<>(0);
+        long references;
+
+        ChunkResult(ChunkReader.Chunk chunk) {
+            this.chunk = chunk;
+        }
+    }
+
+    /** Per-thread scanning state. */
+    private final class Worker implements ReferenceSink {
+        private final PickleScanner scanner = new PickleScanner();
+        private final RecordData data = new RecordData(maxRecord);
+        private ChunkResult r;
+        private int idx;
+        private int malformed;
+        private String firstMalformed;
+
+        void scan(ChunkResult out, int node, byte[] buf, int off, int len, long filePos) {
+            r = out;
+            idx = node;
+            malformed = 0;
+            firstMalformed = null;
+            if (!data.load(buf, off, len)) {
+                r.problems.add(new RecordProblem(idx, Severity.ERROR, data.error(), filePos));
+                return;
+            }
+            r.nodes.add(idx);
+            r.runStart.add(r.targets.size());
+            boolean ok;
+            try {
+                ok = scanner.scan(data.data(), data.off(), data.len(), this);
+            } catch (RuntimeException e) {
+                // A scanner bug must not end the check: report the record and go on.
+                r.classIds.add(0);
+                r.blob.add((byte) 0);
+                r.problems.add(new RecordProblem(idx, Severity.ERROR, "internal error while scanning the pickle: "
+                        + e, filePos));
+                return;
+            }
+            r.classIds.add(classes.id(scanner.className()));
+            r.blob.add((byte) (scanner.isBlob() ? 1 : 0));
+            r.references += scanner.referenceCount();
+            boolean transformed = data.data() != buf;
+            if (!ok) {
+                long at = transformed ? filePos : filePos + scanner.errorOffset();
+                r.problems.add(new RecordProblem(idx, Severity.ERROR, "the pickle cannot be parsed: "
+                        + scanner.error() + " at byte " + (transformed ? scanner.errorOffset() + " of the inflated data"
+                        : Long.toString(at)), at));
+            } else {
+                warnings(filePos);
+            }
+            if (malformed > 0) {
+                r.problems.add(new RecordProblem(idx, Severity.ERROR, firstMalformed
+                        + (malformed > 1 ? " (and " + (malformed - 1) + " more)" : ""), null));
+            }
+        }
+
+        private void warnings(long filePos) {
+            if (scanner.protocol() > ZODB_MAX_PROTOCOL) {
+                r.problems.add(new RecordProblem(idx, Severity.WARNING, "pickle protocol " + scanner.protocol()
+                        + ": ZODB's unpickler reads protocols 0-3 only", filePos));
+            }
+            if (scanner.trailing() > 0) {
+                r.problems.add(new RecordProblem(idx, Severity.WARNING, scanner.trailing()
+                        + " bytes follow the second pickle", null));
+            }
+        }
+
+        @Override
+        public void reference(PickleScanner.Pid pid) {
+            RefForm form = pid.form();
+            if (form == RefForm.MALFORMED) {
+                if (malformed++ == 0) {
+                    firstMalformed = "malformed persistent reference #" + pid.index() + " at byte "
+                            + pid.offset() + " of the data: " + pid.problem();
+                }
+                return;
+            }
+            String db = pid.database();
+            if (db != null && !db.equals(index.db.name())) {
+                r.cross.add(new CrossRef(idx, db, pid.oid(), form, pid.index()));
+                return;
+            }
+            int t = index.oids.find(pid.oid());
+            if (t < 0) {
+                t = -1 - r.unresolved.size();
+                r.unresolved.add(pid.oid());
+            }
+            r.targets.add(t);
+            r.flags.add((byte) flags(form));
+        }
+    }
+}

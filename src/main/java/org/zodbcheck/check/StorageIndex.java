@@ -1,0 +1,97 @@
+package org.zodbcheck.check;
+
+import java.util.Arrays;
+import org.zodbcheck.filestorage.FileStorageReader;
+import org.zodbcheck.filestorage.StorageFile;
+import org.zodbcheck.graph.OidTable;
+
+/**
+ * What the first pass learns about one storage: for every oid with a record in the good prefix,
+ * the position of its current record, where its current data is, and its state; plus per-object
+ * facts the second pass adds (class, blob, unreadable). Primitive arrays indexed by the
+ * {@link OidTable} number.
+ */
+final class StorageIndex {
+    /** The current record has data. */
+    static final byte DATA = 1;
+    /** The current record is a backpointer; {@code dataPos} is where the data is. */
+    static final byte BACK = 2;
+    /** The current record has no data: deleted, or its creation undone (FORMAT.md §1.6). */
+    static final byte DELETED = 3;
+    /** The current record's backpointer chain is broken. */
+    static final byte BROKEN = 4;
+    /** First pass only: a backpointer (or version record) not yet followed. */
+    static final byte UNRESOLVED = 5;
+    static final byte STATE_MASK = 0x0f;
+    /** The pickle of the current data could not be parsed (or holds a malformed reference). */
+    static final byte UNREADABLE = 0x10;
+    /** The object is a {@code ZODB.blob.Blob}. */
+    static final byte BLOB = 0x20;
+
+    final Database db;
+    final StorageFile file;
+    final OidTable oids;
+    long[] currentPos;
+    long[] dataPos;
+    byte[] state;
+    int[] classId;
+    long goodEnd;
+    FileStorageReader.End end;
+    long transactions;
+    long records;
+    long versionRecords;
+    long undoneTransactions;
+
+    StorageIndex(Database db, StorageFile file, int expected) {
+        this.db = db;
+        this.file = file;
+        this.oids = new OidTable(expected);
+        currentPos = new long[Math.max(16, expected)];
+        dataPos = new long[currentPos.length];
+        state = new byte[currentPos.length];
+        classId = new int[currentPos.length];
+    }
+
+    int size() {
+        return oids.size();
+    }
+
+    void ensure(int n) {
+        if (n > currentPos.length) {
+            int len = (int) Math.min(Integer.MAX_VALUE - 8L, Math.max(n, currentPos.length * 2L));
+            currentPos = Arrays.copyOf(currentPos, len);
+            dataPos = Arrays.copyOf(dataPos, len);
+            state = Arrays.copyOf(state, len);
+            classId = Arrays.copyOf(classId, len);
+        }
+    }
+
+    byte stateOf(int idx) {
+        return (byte) (state[idx] & STATE_MASK);
+    }
+
+    /** Data can be loaded (directly or through backpointers). */
+    boolean hasData(int idx) {
+        byte s = stateOf(idx);
+        return s == DATA || s == BACK;
+    }
+
+    boolean is(int idx, byte flag) {
+        return (state[idx] & flag) != 0;
+    }
+
+    void flag(int idx, byte flag) {
+        state[idx] |= flag;
+    }
+
+    /** Objects whose current data can be loaded. */
+    long objectsWithData() {
+        long n = 0;
+        for (int i = 0; i < size(); i++) {
+            if (hasData(i)) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

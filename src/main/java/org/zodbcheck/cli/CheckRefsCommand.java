@@ -1,0 +1,149 @@
+package org.zodbcheck.cli;
+
+import ch.qos.logback.classic.Level;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.zodbcheck.check.CheckRefs;
+import org.zodbcheck.check.Database;
+import org.zodbcheck.check.Severity;
+import org.zodbcheck.check.Summary;
+import org.zodbcheck.filestorage.FileStorageException;
+import org.zodbcheck.report.FsrefsPrinter;
+import org.zodbcheck.report.JsonPrinter;
+import org.zodbcheck.report.Printer;
+import org.zodbcheck.report.TextPrinter;
+import org.zodbcheck.report.ZodbdgcPrinter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code zodbcheck check-refs}: find references to objects that cannot be loaded. */
+@Command(name = "check-refs", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
+        sortOptions = false,
+        description = {
+            "Walks the references of every object from the root (oid 0) and reports each one that",
+            "points at an object that cannot be loaded (what a site shows as POSKeyError), as",
+            "multi-zodb-check-refs does; also references from garbage, weak references, records",
+            "that cannot be parsed and damage in the file. Reads the good prefix ZODB would read",
+            "(an unfinished last commit is reported, not read). Never writes anything."},
+        footer = {"",
+            "Finding kinds (severity): poskeyerror (error), dangling (warning: from garbage),",
+            "weak-dangling (info), unreadable-record (error), structure (error; warning for an",
+            "unfinished last transaction), garbage (info, with --list-garbage), bad-db (error).",
+            "",
+            "Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage error,",
+            "3 the input cannot be read as a FileStorage (missing, no FS21/FS30 header, I/O error),",
+            "4 internal error."})
+final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
+    enum Format { TEXT, JSON, ZODBDGC, FSREFS }
+
+    @Spec
+    private CommandSpec spec;
+
+    @Parameters(arity = "1", paramLabel = "Data.fs", description = "The FileStorage file to check (opened read-only).")
+    private Path storage;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
+            description = {"text (default): one line per finding: severity kind db:oid key=value...",
+                "json: JSON Lines with fixed keys",
+                "zodbdgc: exactly what multi-zodb-check-refs prints (other findings go to stderr)",
+                "fsrefs: exactly what ZODB's fsrefs.py prints (other findings go to stderr)"})
+    private String format;
+
+    @Option(names = "--db-name", paramLabel = "NAME", defaultValue = "main",
+            description = "Name of the database (default: ${DEFAULT-VALUE}); cross-database references"
+                    + " that name it resolve to this file.")
+    private String dbName;
+
+    @Option(names = "--list-garbage",
+            description = "Also report every unreachable object with data (kind garbage, info). The summary counts"
+                    + " them either way.")
+    private boolean listGarbage;
+
+    @Option(names = "--fail-on", paramLabel = "SEVERITY", defaultValue = "error",
+            description = "Exit 1 when a finding of this severity or worse is found: error (default), warning or"
+                    + " info.")
+    private String failOn;
+
+    @Option(names = "--threads", paramLabel = "N",
+            description = "Threads scanning pickles (default: the number of processors).")
+    private Integer threads;
+
+    @Option(names = {"-q", "--quiet"}, description = "No summary and no progress on stderr.")
+    private boolean quiet;
+
+    @Option(names = {"-v", "--verbose"}, description = "More log messages on stderr.")
+    private boolean verbose;
+
+    @Option(names = "--debug", description = "Show stack traces of internal errors.")
+    private boolean debug;
+
+    @Override
+    public boolean debug() {
+        return debug;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (verbose) {
+            LogConfigurator.setLevel(Level.INFO);
+        }
+        Severity bar;
+        Format fmt;
+        try {
+            bar = Severity.ofLabel(failOn.toLowerCase(Locale.ROOT));
+            fmt = Format.valueOf(format.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "Invalid value: --format is text, json, zodbdgc or fsrefs; --fail-on is error, warning or info");
+        }
+        if (threads != null && threads < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1");
+        }
+        Printer printer = switch (fmt) {
+            case TEXT -> new TextPrinter(out);
+            case JSON -> new JsonPrinter(out);
+            case ZODBDGC -> new ZodbdgcPrinter(out, err);
+            case FSREFS -> new FsrefsPrinter(out, err);
+        };
+        CheckRefs.Options options = CheckRefs.Options.defaults().withListGarbage(listGarbage);
+        if (threads != null) {
+            options = options.withThreads(threads);
+        }
+        ProgressMeter meter = null;
+        if (ProgressMeter.forTerminal(err, quiet) instanceof ProgressMeter m) {
+            meter = m;
+            options = options.withProgress(m);
+        }
+        Summary summary;
+        try {
+            summary = new CheckRefs(List.of(new Database(dbName, storage)), options).run(printer);
+        } catch (FileStorageException e) {
+            err.println("zodbcheck: " + e.describe());
+            return ExitCode.UNREADABLE;
+        } catch (IOException e) {
+            err.println("zodbcheck: " + storage + ": I/O error: " + e.getMessage());
+            return ExitCode.UNREADABLE;
+        } finally {
+            if (meter != null) {
+                meter.clear();
+            }
+        }
+        printer.finish();
+        out.flush();
+        if (!quiet) {
+            err.println(SummaryLine.of(summary));
+        }
+        Severity worst = summary.worst();
+        return worst != null && worst.atLeast(bar) ? ExitCode.FINDINGS : ExitCode.OK;
+    }
+}

@@ -1,0 +1,123 @@
+package org.zodbcheck.pickle;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+
+/** UTF-8 as Python's pickle decodes it: strict, except that encoded surrogates pass. */
+final class Utf8 {
+    /** Eight bytes at a time for the ASCII prefix, the common case. */
+    private static final VarHandle WORDS =
+            MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private Utf8() {
+    }
+
+    /** Whether {@code b[off, off + len)} decodes with {@code errors="surrogatepass"}. */
+    static boolean valid(byte[] b, int off, int len) {
+        int end = off + len;
+        int i = off;
+        for (; i + 8 <= end; i += 8) {
+            if (((long) WORDS.get(b, i) & 0x8080808080808080L) != 0) {
+                return validFrom(b, i, end);
+            }
+        }
+        for (; i < end; i++) {
+            if (b[i] < 0) {
+                return validFrom(b, i, end);
+            }
+        }
+        return true;
+    }
+
+    /** The general case, from the first byte that is not ASCII. */
+    private static boolean validFrom(byte[] b, int from, int end) {
+        int i = from;
+        while (i < end) {
+            int c = b[i] & 0xff;
+            if (c < 0x80) {
+                i++;
+                continue;
+            }
+            int n;
+            int lo = 0x80;
+            int hi = 0xbf;
+            if (c >= 0xc2 && c <= 0xdf) {
+                n = 1;
+            } else if (c == 0xe0) {
+                n = 2;
+                lo = 0xa0;
+            } else if (c >= 0xe1 && c <= 0xef) {
+                n = 2; // 0xed (surrogates) passes: "surrogatepass"
+            } else if (c == 0xf0) {
+                n = 3;
+                lo = 0x90;
+            } else if (c >= 0xf1 && c <= 0xf3) {
+                n = 3;
+            } else if (c == 0xf4) {
+                n = 3;
+                hi = 0x8f;
+            } else {
+                return false;
+            }
+            if (end - i <= n) {
+                return false;
+            }
+            int c1 = b[i + 1] & 0xff;
+            if (c1 < lo || c1 > hi) {
+                return false;
+            }
+            for (int k = 2; k <= n; k++) {
+                int ck = b[i + k] & 0xff;
+                if (ck < 0x80 || ck > 0xbf) {
+                    return false;
+                }
+            }
+            i += n + 1;
+        }
+        return true;
+    }
+
+    /**
+     * Decodes valid UTF-8 and returns the code points as bytes if every one is below 256 (the
+     * ISO-8859-1 encoding), else {@code null}.
+     */
+    static byte[] toLatin1(byte[] b, int off, int len) {
+        byte[] out = new byte[len];
+        int n = 0;
+        int i = off;
+        int end = off + len;
+        while (i < end) {
+            int c = b[i] & 0xff;
+            if (c < 0x80) {
+                out[n++] = (byte) c;
+                i++;
+            } else if ((c == 0xc2 || c == 0xc3) && i + 1 < end) {
+                out[n++] = (byte) (((c & 0x1f) << 6) | (b[i + 1] & 0x3f));
+                i += 2;
+            } else {
+                return null;
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    /** Appends code point {@code cp} (surrogates included) to {@code out} at {@code n}; returns the new length. */
+    static int encode(int cp, byte[] out, int n) {
+        if (cp < 0x80) {
+            out[n++] = (byte) cp;
+        } else if (cp < 0x800) {
+            out[n++] = (byte) (0xc0 | (cp >> 6));
+            out[n++] = (byte) (0x80 | (cp & 0x3f));
+        } else if (cp < 0x10000) {
+            out[n++] = (byte) (0xe0 | (cp >> 12));
+            out[n++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
+            out[n++] = (byte) (0x80 | (cp & 0x3f));
+        } else {
+            out[n++] = (byte) (0xf0 | (cp >> 18));
+            out[n++] = (byte) (0x80 | ((cp >> 12) & 0x3f));
+            out[n++] = (byte) (0x80 | ((cp >> 6) & 0x3f));
+            out[n++] = (byte) (0x80 | (cp & 0x3f));
+        }
+        return n;
+    }
+}
