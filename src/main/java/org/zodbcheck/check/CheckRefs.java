@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.zodbcheck.filestorage.DataHeader;
 import org.zodbcheck.filestorage.FileStorageException;
 import org.zodbcheck.filestorage.StorageFile;
@@ -27,7 +25,6 @@ import org.zodbcheck.pickle.RefForm;
  * <p>Never writes: every file is opened for reading only.
  */
 public final class CheckRefs {
-    private static final Logger LOG = LoggerFactory.getLogger(CheckRefs.class);
     /**
      * @param listGarbage report every unreachable object with data as a {@code garbage} finding
      * @param threads threads that scan pickles (1: no extra threads)
@@ -87,6 +84,7 @@ public final class CheckRefs {
     private final List<Db> dbs = new ArrayList<>();
     private final Map<String, Db> byName = new HashMap<>();
     private final List<Keyed> findings = new ArrayList<>();
+    private final Map<String, Double> phases = new LinkedHashMap<>();
     private Reachability reach;
 
     public CheckRefs(List<Database> databases, Options options) {
@@ -124,8 +122,8 @@ public final class CheckRefs {
                 long t1 = System.nanoTime();
                 db.refs = new ReferencePass(db.index, classes, pool, options.threads(), options.maxRecord(),
                         options.progress()).run();
-                LOG.info("{}: headers read in {} ms, references extracted in {} ms", db.database.name(),
-                        (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
+                phase(db.database.name() + ": read headers", t0, t1);
+                phase(db.database.name() + ": extracted references", t1, System.nanoTime());
                 dbs.add(db);
                 byName.put(db.database.name(), db);
             }
@@ -137,7 +135,8 @@ public final class CheckRefs {
             referenceFindings();
             recordFindings();
             long[] garbage = garbage();
-            LOG.info("walk in {} ms, findings in {} ms", (t3 - t2) / 1_000_000, (System.nanoTime() - t3) / 1_000_000);
+            phase("walked the references", t2, t3);
+            phase("made the findings", t3, System.nanoTime());
             return emit(sink, garbage, (System.nanoTime() - start) / 1e9);
         } finally {
             if (pool != null) {
@@ -147,6 +146,10 @@ public final class CheckRefs {
                 f.close();
             }
         }
+    }
+
+    private void phase(String name, long from, long to) {
+        phases.put(name, (to - from) / 1e9);
     }
 
     private static long posOf(Finding f) {
@@ -378,6 +381,6 @@ public final class CheckRefs {
                     db.index.file.magic().name(), db.index.file.size(), db.index.goodEnd, db.index.transactions,
                     db.index.records, objects, db.refs.references, objects - garbage[db.number], garbage[db.number]));
         }
-        return new Summary(per, errors, warnings, infos, seconds);
+        return new Summary(per, errors, warnings, infos, seconds, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(phases)));
     }
 }

@@ -34,7 +34,8 @@ final class IndexPass {
 
     static StorageIndex run(Database db, StorageFile file, Consumer<Finding> out, Progress progress)
             throws IOException {
-        int expected = (int) Math.min(1 << 24, Math.max(1024, file.size() / 400));
+        // A first guess only (about one object per 400 bytes); the tables grow as needed.
+        int expected = (int) Math.min(1 << 20, Math.max(1024, file.size() / 400));
         StorageIndex index = new StorageIndex(db, file, expected);
         IndexPass pass = new IndexPass(index, out);
         progress.begin(db.name(), "reading headers", file.size());

@@ -16,6 +16,7 @@ import org.zodbcheck.graph.LongList;
 import org.zodbcheck.graph.OidTable;
 import org.zodbcheck.graph.RefGraph;
 import org.zodbcheck.pickle.PickleScanner;
+import org.zodbcheck.pickle.PickleWarmup;
 import org.zodbcheck.pickle.RefForm;
 import org.zodbcheck.pickle.ReferenceSink;
 
@@ -31,6 +32,9 @@ final class ReferencePass {
     static final int FORM_MASK = 0x0f;
     private static final int CHUNK = 4 << 20;
     private static final int ZODB_MAX_PROTOCOL = 3;
+    private static final int CACHE = 256;
+    /** Storages larger than this first warm the JIT up (see {@link PickleWarmup}). */
+    private static final long WARM_UP_ABOVE = 32L << 20;
 
     /** A reference into another database. */
     record CrossRef(int from, String db, long oid, RefForm form, int index) {
@@ -72,6 +76,9 @@ final class ReferencePass {
     Result run() throws IOException {
         ChunkReader reader = new ChunkReader(index.file, 4, index.goodEnd, CHUNK, maxRecord);
         progress.begin(index.db.name(), "scanning pickles", index.goodEnd);
+        if (index.goodEnd > WARM_UP_ABOVE) {
+            PickleWarmup.warm(new PickleScanner(), Integer.getInteger("zodbcheck.warmup", 1000));
+        }
         if (pool == null || index.goodEnd < 2L * CHUNK) {
             ChunkReader.Chunk c = null;
             while ((c = reader.next(c)) != null) {
@@ -219,6 +226,9 @@ final class ReferencePass {
     private final class Worker implements ReferenceSink {
         private final PickleScanner scanner = new PickleScanner();
         private final RecordData data = new RecordData(maxRecord);
+        private final long[] cacheHash = new long[CACHE];
+        private final byte[][] cacheBytes = new byte[CACHE][];
+        private final int[] cacheId = new int[CACHE];
         private ChunkResult r;
         private int idx;
         private int malformed;
@@ -246,7 +256,7 @@ final class ReferencePass {
                         + e, filePos));
                 return;
             }
-            r.classIds.add(classes.id(scanner.className()));
+            r.classIds.add(classId());
             r.blob.add((byte) (scanner.isBlob() ? 1 : 0));
             r.references += scanner.referenceCount();
             boolean transformed = data.data() != buf;
@@ -262,6 +272,23 @@ final class ReferencePass {
                 r.problems.add(new RecordProblem(idx, Severity.ERROR, firstMalformed
                         + (malformed > 1 ? " (and " + (malformed - 1) + " more)" : ""), null));
             }
+        }
+
+        /** The id of the scanned record's class, through a small cache of plain-global classes. */
+        private int classId() {
+            long h = scanner.classHash();
+            if (h == 0) {
+                return classes.id(scanner.className());
+            }
+            int slot = (int) (h & (CACHE - 1));
+            if (cacheHash[slot] == h && scanner.classIs(cacheBytes[slot])) {
+                return cacheId[slot];
+            }
+            int id = classes.id(scanner.className());
+            cacheHash[slot] = h;
+            cacheBytes[slot] = scanner.classBytes();
+            cacheId[slot] = id;
+            return id;
         }
 
         private void warnings(long filePos) {

@@ -1,6 +1,7 @@
 package org.zodbcheck.check;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a check looked at and found.
@@ -10,8 +11,10 @@ import java.util.List;
  * @param warnings number of warning findings
  * @param infos number of info findings (garbage only when listed; see {@link DatabaseSummary#garbage()})
  * @param seconds wall time of the check
+ * @param phases seconds spent in each phase, for {@code -v}
  */
-public record Summary(List<DatabaseSummary> databases, long errors, long warnings, long infos, double seconds) {
+public record Summary(List<DatabaseSummary> databases, long errors, long warnings, long infos, double seconds,
+                      Map<String, Double> phases) {
     /**
      * @param objects oids whose current record can be loaded
      * @param records data records read

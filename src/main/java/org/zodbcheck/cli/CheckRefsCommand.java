@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.zodbcheck.check.CheckRefs;
 import org.zodbcheck.check.Database;
 import org.zodbcheck.check.Severity;
@@ -79,7 +81,7 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
     @Option(names = {"-q", "--quiet"}, description = "No summary and no progress on stderr.")
     private boolean quiet;
 
-    @Option(names = {"-v", "--verbose"}, description = "More log messages on stderr.")
+    @Option(names = {"-v", "--verbose"}, description = "Log what each phase did and how long it took (stderr).")
     private boolean verbose;
 
     @Option(names = "--debug", description = "Show stack traces of internal errors.")
@@ -140,6 +142,10 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
         }
         printer.finish();
         out.flush();
+        if (verbose) {
+            Logger log = LoggerFactory.getLogger(CheckRefsCommand.class);
+            summary.phases().forEach((phase, secs) -> log.info("{} in {} ms", phase, Math.round(secs * 1000)));
+        }
         if (!quiet) {
             err.println(SummaryLine.of(summary));
         }

@@ -5,7 +5,10 @@ import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,7 +20,6 @@ import picocli.CommandLine.Spec;
         description = {"Read-only integrity checker for ZODB FileStorage databases (Data.fs).",
             "Findings go to stdout, one per line; logs, progress and the summary to stderr.",
             "It never writes to, locks or creates a file beside the storage it checks."},
-        subcommands = {CheckRefsCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Run 'zodbcheck COMMAND --help' for the options of a command.", "",
             "Exit codes: 0 nothing at or above the --fail-on level, 1 findings, 2 usage error,",
             "3 the input cannot be read as a FileStorage, 4 internal error."})
@@ -42,6 +44,7 @@ public final class Main implements Callable<Integer> {
                 new OutputStreamWriter(stdout, StandardCharsets.UTF_8), 1 << 16), false);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(stderr, StandardCharsets.UTF_8), true);
         CommandLine cl = new CommandLine(new Main());
+        addSubcommands(cl, args);
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -59,6 +62,29 @@ public final class Main implements Callable<Integer> {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /** The subcommands, by name; each is built only when it is used (see {@link #addSubcommands}). */
+    private static final Map<String, Supplier<Object>> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("check-refs", CheckRefsCommand::new);
+        COMMANDS.put("help", CommandLine.HelpCommand::new);
+    }
+
+    /**
+     * Adds the subcommand named by the first argument, or all of them when the arguments ask
+     * for help or name none. Building picocli's model costs about 50 ms per command on a cold
+     * JVM, and scripts run zodbcheck many times.
+     */
+    private static void addSubcommands(CommandLine cl, String[] args) {
+        String first = args.length > 0 ? args[0] : "";
+        Supplier<Object> only = "help".equals(first) ? null : COMMANDS.get(first);
+        if (only != null) {
+            cl.addSubcommand(first, only.get());
+            return;
+        }
+        COMMANDS.forEach((name, factory) -> cl.addSubcommand(name, factory.get()));
     }
 
     /** Commands with a {@code --debug} option. */

@@ -3,18 +3,26 @@ package org.zodbcheck.graph;
 import java.util.Arrays;
 
 /**
- * Gives every oid a dense index {@code 0..size()-1}, in order of first sight: an open-addressing
- * hash table over primitive arrays (no boxing, about 20 bytes per oid). Per-oid data lives in
- * arrays indexed by that number.
+ * Gives every oid a dense index {@code 0..size()-1}, in order of first sight; per-oid data lives
+ * in arrays indexed by that number.
+ *
+ * <p>ZODB hands out oids counting up from 0, so almost all oids of a storage are small and dense.
+ * Those are found through a direct array ({@code direct[oid]}, 4 bytes per possible oid, kept at
+ * most a few times larger than the number of oids); the rest (oids far above the others, as a
+ * damaged reference makes them) go to an open-addressing hash table over primitive arrays.
+ * No boxing anywhere.
  *
  * <p>Lookups ({@link #find}) are safe from many threads once no more oids are added.
  */
 public final class OidTable {
     private static final long MIX = 0x9E3779B97F4A7C15L;
+    private static final int DIRECT_SLACK = 1 << 16;
 
+    private int[] direct; // index + 1 of oid i; 0 = absent
     private long[] keys;
     private int[] slots; // index + 1; 0 = empty
     private int mask;
+    private int hashed;
     private long[] oids;
     private int size;
 
@@ -23,10 +31,10 @@ public final class OidTable {
     }
 
     public OidTable(int expected) {
-        int cap = Integer.highestOneBit(Math.max(16, expected) * 2 - 1) << 1;
-        keys = new long[cap];
-        slots = new int[cap];
-        mask = cap - 1;
+        direct = new int[Math.max(1024, expected)];
+        keys = new long[16];
+        slots = new int[16];
+        mask = 15;
         oids = new long[Math.max(16, expected)];
     }
 
@@ -42,6 +50,83 @@ public final class OidTable {
 
     /** The index of {@code oid}, or -1. */
     public int find(long oid) {
+        int[] d = direct;
+        if (oid >= 0 && oid < d.length) {
+            return d[(int) oid] - 1;
+        }
+        return hashed == 0 ? -1 : hashFind(oid);
+    }
+
+    /** The index of {@code oid}, adding it if new. */
+    public int intern(long oid) {
+        if (oid >= 0 && oid < direct.length) {
+            int s = direct[(int) oid];
+            if (s != 0) {
+                return s - 1;
+            }
+            int idx = newIndex(oid);
+            direct[(int) oid] = idx + 1;
+            return idx;
+        }
+        int found = hashFind(oid);
+        if (found >= 0) {
+            return found;
+        }
+        if (oid >= 0 && oid < directLimit()) {
+            growDirect(oid);
+            return intern(oid);
+        }
+        int idx = newIndex(oid);
+        hashPut(oid, idx);
+        return idx;
+    }
+
+    /** How far the direct array may reach: a few times the number of oids. */
+    private long directLimit() {
+        return Math.min(Integer.MAX_VALUE - 8L, 4L * size + DIRECT_SLACK);
+    }
+
+    /** Grows the direct array to cover {@code oid} and moves hashed oids it now covers. */
+    private void growDirect(long oid) {
+        int len = (int) Math.min(directLimit(), Math.max(oid + 1, direct.length * 2L));
+        direct = Arrays.copyOf(direct, len);
+        if (hashed == 0) {
+            return;
+        }
+        long[] oldKeys = keys;
+        int[] oldSlots = slots;
+        keys = new long[oldKeys.length];
+        slots = new int[oldSlots.length];
+        hashed = 0;
+        for (int i = 0; i < oldSlots.length; i++) {
+            if (oldSlots[i] != 0) {
+                long k = oldKeys[i];
+                if (k >= 0 && k < len) {
+                    direct[(int) k] = oldSlots[i];
+                } else {
+                    hashPut(k, oldSlots[i] - 1);
+                }
+            }
+        }
+    }
+
+    private int newIndex(long oid) {
+        if (size == Integer.MAX_VALUE - 8) {
+            throw new IllegalStateException("more than " + size + " oids");
+        }
+        int idx = size++;
+        if (idx == oids.length) {
+            oids = Arrays.copyOf(oids, LongList.grow(oids.length));
+        }
+        oids[idx] = oid;
+        return idx;
+    }
+
+    private int hash(long oid) {
+        return (int) ((oid * MIX) >>> 40) & mask;
+    }
+
+    private int hashFind(long oid) {
         int h = hash(oid);
         while (true) {
             int s = slots[h];
@@ -55,37 +140,17 @@ public final class OidTable {
         }
     }
 
-    /** The index of {@code oid}, adding it if new. */
-    public int intern(long oid) {
-        int h = hash(oid);
-        while (true) {
-            int s = slots[h];
-            if (s == 0) {
-                break;
-            }
-            if (keys[h] == oid) {
-                return s - 1;
-            }
-            h = (h + 1) & mask;
-        }
-        if (size == Integer.MAX_VALUE - 8) {
-            throw new IllegalStateException("more than " + size + " oids");
-        }
-        int idx = size++;
-        if (idx == oids.length) {
-            oids = Arrays.copyOf(oids, (int) Math.min(Integer.MAX_VALUE - 8, oids.length * 2L));
-        }
-        oids[idx] = oid;
-        keys[h] = oid;
-        slots[h] = idx + 1;
-        if (size * 2L > slots.length) {
+    private void hashPut(long oid, int idx) {
+        if ((hashed + 1) * 2L > slots.length) {
             rehash();
         }
-        return idx;
-    }
-
-    private int hash(long oid) {
-        return (int) ((oid * MIX) >>> 40) & mask;
+        int h = hash(oid);
+        while (slots[h] != 0) {
+            h = (h + 1) & mask;
+        }
+        keys[h] = oid;
+        slots[h] = idx + 1;
+        hashed++;
     }
 
     private void rehash() {
@@ -95,14 +160,10 @@ public final class OidTable {
         keys = new long[cap];
         slots = new int[cap];
         mask = cap - 1;
+        hashed = 0;
         for (int i = 0; i < oldSlots.length; i++) {
             if (oldSlots[i] != 0) {
-                int h = hash(oldKeys[i]);
-                while (slots[h] != 0) {
-                    h = (h + 1) & mask;
-                }
-                keys[h] = oldKeys[i];
-                slots[h] = oldSlots[i];
+                hashPut(oldKeys[i], oldSlots[i] - 1);
             }
         }
     }

@@ -59,13 +59,18 @@ public final class PickleScanner {
     private int base;
 
     // machine
-    private long[] stack = new long[256];
+    private long[] stack = new long[4096];
     private int sp;
+    /**
+     * Stack positions of the open marks. {@code marks[0]} is always 0, a mark at the bottom of
+     * the stack, so the fence is {@code marks[nmarks - 1]} without a branch; a pickle has no open
+     * mark when {@code nmarks == 1}.
+     */
     private int[] marks = new int[64];
     private int nmarks;
     /** Stack position of the topmost mark (0 when there is none): pops may not go below it. */
     private int fence;
-    private long[] memo = new long[256];
+    private long[] memo = new long[4096];
     private int memoHigh;
     private Map<Long, Long> farMemo;
     private int memoCount;
@@ -163,211 +168,431 @@ public final class PickleScanner {
         errorOffset = -1;
     }
 
-    /** Runs one pickle to its STOP and returns the value STOP popped. */
+    /**
+     * Runs one pickle to its STOP and returns the value STOP popped.
+     *
+     * <p>The interpreter state lives in local variables here, where the JIT keeps it in
+     * registers; the opcodes ZODB writes are handled inline. Rare opcodes go to {@link #rareOp},
+     * which works on the fields: the state is written back before and reloaded after.
+     */
     private long runPickle() throws Bad {
-        sp = 0;
-        nmarks = 0;
-        fence = 0;
-        while (true) {
-            if (p >= end) {
-                throw new Bad("pickle data was truncated");
+        final byte[] in = this.in;
+        final int end = this.end;
+        int p = this.p;
+        int sp = 0;
+        int fence = 0;
+        nmarks = 1;
+        long[] stack = this.stack;
+        long[] memo = this.memo;
+        try {
+            while (true) {
+                if (p >= end) {
+                    throw truncated();
+                }
+                int opPos = p;
+                int op = in[p++] & 0xff;
+                switch (op) {
+                    case 'q', 'r' -> { // BINPUT, LONG_BINPUT
+                        long i;
+                        if (op == 'q') {
+                            if (p >= end) {
+                                throw truncated();
+                            }
+                            i = in[p++] & 0xff;
+                        } else {
+                            if (end - p < 4) {
+                                throw truncated();
+                            }
+                            i = (in[p] & 0xffL) | (in[p + 1] & 0xffL) << 8 | (in[p + 2] & 0xffL) << 16
+                                    | (in[p + 3] & 0xffL) << 24;
+                            p += 4;
+                        }
+                        if (sp <= fence) {
+                            throw underflow();
+                        }
+                        if (i < memo.length) {
+                            int slot = (int) i;
+                            if (memo[slot] == T_ABSENT) {
+                                memoCount++;
+                                if (slot >= memoHigh) {
+                                    memoHigh = slot + 1;
+                                }
+                            }
+                            memo[slot] = stack[sp - 1];
+                        } else {
+                            memoPutFar(i, stack[sp - 1]);
+                            memo = this.memo;
+                        }
+                    }
+                    case 'X', 'B', 'T' -> { // BINUNICODE, BINBYTES, BINSTRING: 4-byte length
+                        if (end - p < 4) {
+                            throw truncated();
+                        }
+                        long n = (in[p] & 0xffL) | (in[p + 1] & 0xffL) << 8 | (in[p + 2] & 0xffL) << 16
+                                | (in[p + 3] & 0xffL) << 24;
+                        p += 4;
+                        if (op == 'T' && n >= 0x8000_0000L) {
+                            throw negativeCount("BINSTRING");
+                        }
+                        if (n > end - p) {
+                            throw truncated();
+                        }
+                        if (op == 'X' && !Utf8.valid(in, p, (int) n)) {
+                            throw badText(p);
+                        }
+                        long h = keepBytes(p, (int) n, op == 'X' ? T_STR : T_BYTES);
+                        p += (int) n;
+                        if (sp == stack.length) {
+                            stack = growStack(sp);
+                        }
+                        stack[sp++] = h;
+                    }
+                    case 'U', 'C', 0x8c -> { // SHORT_BINSTRING, SHORT_BINBYTES, SHORT_BINUNICODE
+                        if (p >= end) {
+                            throw truncated();
+                        }
+                        int n = in[p++] & 0xff;
+                        if (n > end - p) {
+                            throw truncated();
+                        }
+                        if (op == 0x8c && !Utf8.valid(in, p, n)) {
+                            throw badText(p);
+                        }
+                        long h = keepBytes(p, n, op == 0x8c ? T_STR : T_BYTES);
+                        p += n;
+                        if (sp == stack.length) {
+                            stack = growStack(sp);
+                        }
+                        stack[sp++] = h;
+                    }
+                    case 'h', 'j' -> { // BINGET, LONG_BINGET
+                        long i;
+                        if (op == 'h') {
+                            if (p >= end) {
+                                throw truncated();
+                            }
+                            i = in[p++] & 0xff;
+                        } else {
+                            if (end - p < 4) {
+                                throw truncated();
+                            }
+                            i = (in[p] & 0xffL) | (in[p + 1] & 0xffL) << 8 | (in[p + 2] & 0xffL) << 16
+                                    | (in[p + 3] & 0xffL) << 24;
+                            p += 4;
+                        }
+                        long h = i < memo.length ? memo[(int) i] : T_ABSENT;
+                        if (h == T_ABSENT) {
+                            h = memoGet(i);
+                        }
+                        if (sp == stack.length) {
+                            stack = growStack(sp);
+                        }
+                        stack[sp++] = h;
+                    }
+                    case '(' -> { // MARK
+                        if (nmarks == marks.length) {
+                            growMarks();
+                        }
+                        marks[nmarks++] = sp;
+                        fence = sp;
+                    }
+                    case '.' -> { // STOP
+                        if (sp <= fence) {
+                            throw underflow();
+                        }
+                        return stack[--sp];
+                    }
+                    case 'K', 'M', 'J', 'G', 0x88, 0x89, 'N', '}', 0x8f -> {
+                        // BININT1, BININT2, BININT, BINFLOAT: fixed-size arguments; NEWTRUE,
+                        // NEWFALSE, NONE, EMPTY_DICT, EMPTY_SET: none. All opaque but None.
+                        int n = switch (op) {
+                            case 'K' -> 1;
+                            case 'M' -> 2;
+                            case 'J' -> 4;
+                            case 'G' -> 8;
+                            default -> 0;
+                        };
+                        if (end - p < n) {
+                            throw truncated();
+                        }
+                        p += n;
+                        if (sp == stack.length) {
+                            stack = growStack(sp);
+                        }
+                        stack[sp++] = op == 'N' ? NONE : OPAQUE;
+                    }
+                    case 0x8a -> { // LONG1
+                        if (p >= end) {
+                            throw truncated();
+                        }
+                        int n = in[p++] & 0xff;
+                        if (n > end - p) {
+                            throw truncated();
+                        }
+                        p += n;
+                        if (sp == stack.length) {
+                            stack = growStack(sp);
+                        }
+                        stack[sp++] = OPAQUE;
+                    }
+                    case 0x85, 0x86, 0x87 -> { // TUPLE1, TUPLE2, TUPLE3
+                        int n = op - 0x84;
+                        if (sp - fence < n) {
+                            throw underflow();
+                        }
+                        long t = newTuple(sp - n, n);
+                        sp -= n;
+                        stack[sp++] = t;
+                    }
+                    case 't', 'l', 'd' -> { // TUPLE, LIST, DICT: the items after the mark
+                        if (nmarks == 1) {
+                            throw noMark();
+                        }
+                        int m = marks[--nmarks];
+                        fence = marks[nmarks - 1];
+                        long v;
+                        if (op == 't') {
+                            v = newTuple(m, sp - m);
+                        } else if (op == 'l') {
+                            v = newList();
+                            for (int i = m; i < sp; i++) {
+                                append(v, stack[i]);
+                            }
+                        } else {
+                            if (((sp - m) & 1) != 0) {
+                                throw oddItems("DICT");
+                            }
+                            v = OPAQUE;
+                        }
+                        sp = m;
+                        if (sp == stack.length) {
+                            stack = growStack(sp);
+                        }
+                        stack[sp++] = v;
+                    }
+                    case 'I', 'L', 'F' -> { // INT, LONG, FLOAT: a text line (Python 2 pickles write True as I01)
+                        while (true) {
+                            if (p >= end) {
+                                throw truncated();
+                            }
+                            if (in[p++] == '\n') {
+                                break;
+                            }
+                        }
+                        if (sp == stack.length) {
+                            stack = growStack(sp);
+                        }
+                        stack[sp++] = OPAQUE;
+                    }
+                    case ')' -> { // EMPTY_TUPLE
+                        if (sp == stack.length) {
+                            stack = growStack(sp);
+                        }
+                        stack[sp++] = newTuple(0, 0);
+                    }
+                    case ']' -> { // EMPTY_LIST
+                        if (sp == stack.length) {
+                            stack = growStack(sp);
+                        }
+                        stack[sp++] = newList();
+                    }
+                    case 'u', 'e', 0x90 -> { // SETITEMS, APPENDS, ADDITEMS: items after the mark go into the container before it
+                        if (nmarks == 1) {
+                            throw noMark();
+                        }
+                        int m = marks[--nmarks];
+                        fence = marks[nmarks - 1];
+                        if (op == 'u' && ((sp - m) & 1) != 0) {
+                            throw oddItems("SETITEMS");
+                        }
+                        if (m - 1 < fence || m > sp) {
+                            throw underflow();
+                        }
+                        if (op == 'e') {
+                            long list = stack[m - 1];
+                            for (int i = m; i < sp; i++) {
+                                append(list, stack[i]);
+                            }
+                        }
+                        sp = m;
+                    }
+                    case 's', 'a' -> { // SETITEM, APPEND
+                        int first = op == 's' ? sp - 2 : sp - 1;
+                        if (first - 1 < fence || first > sp) {
+                            throw underflow();
+                        }
+                        if (op == 'a') {
+                            append(stack[first - 1], stack[first]);
+                        }
+                        sp = first;
+                    }
+                    case 'b' -> { // BUILD
+                        if (sp - fence < 2) {
+                            throw underflow();
+                        }
+                        sp--;
+                    }
+                    case 'R', 0x81 -> { // REDUCE, NEWOBJ
+                        if (sp - fence < 2) {
+                            throw underflow();
+                        }
+                        sp -= 2;
+                        stack[sp++] = OPAQUE;
+                    }
+                    case 'c' -> { // GLOBAL
+                        this.p = p;
+                        long g = global();
+                        p = this.p;
+                        if (sp == stack.length) {
+                            stack = growStack(sp);
+                        }
+                        stack[sp++] = g;
+                    }
+                    case 'Q' -> { // BINPERSID
+                        if (sp <= fence) {
+                            throw underflow();
+                        }
+                        stack[sp - 1] = persistentId(stack[sp - 1], opPos);
+                    }
+                    case 0x80 -> { // PROTO
+                        if (p >= end) {
+                            throw truncated();
+                        }
+                        int proto = in[p++] & 0xff;
+                        if (proto > MAX_PROTOCOL) {
+                            throw unsupportedProtocol(proto);
+                        }
+                        protocol = Math.max(protocol, proto);
+                    }
+                    default -> {
+                        this.p = p;
+                        this.sp = sp;
+                        this.fence = fence;
+                        rareOp(op, opPos);
+                        p = this.p;
+                        sp = this.sp;
+                        fence = this.fence;
+                        stack = this.stack;
+                        memo = this.memo;
+                    }
+                }
             }
-            int opPos = p;
-            int op = in[p++] & 0xff;
-            switch (op) {
-                case '(' -> pushMark();
-                case '.' -> {
-                    return pop();
+        } finally {
+            this.p = p;
+            this.sp = sp;
+            this.fence = fence;
+        }
+    }
+
+    /** The opcodes ZODB rarely or never writes; state in the fields. */
+    private void rareOp(int op, int opPos) throws Bad {
+        switch (op) {
+            case '0' -> { // POP
+                if (nmarks > 1 && fence == sp) {
+                    popMark();
+                } else {
+                    pop();
                 }
-                case '0' -> {
-                    if (nmarks > 0 && fence == sp) {
-                        popMark();
-                    } else {
-                        pop();
-                    }
+            }
+            case '1' -> sp = popMark(); // POP_MARK
+            case '2' -> { // DUP
+                need(1);
+                push(stack[sp - 1]);
+            }
+            case 0x8b -> { // LONG4
+                long n = i4();
+                if (n < 0) {
+                    throw negativeCount("LONG");
                 }
-                case '1' -> sp = popMark();
-                case '2' -> {
-                    need(1);
-                    push(stack[sp - 1]);
+                skipPush(n);
+            }
+            case 'S' -> push(quotedString());
+            case 0x8e -> push(bytes(u8(), T_BYTES)); // BINBYTES8
+            case 0x96 -> skipPush(u8()); // BYTEARRAY8
+            case 0x97 -> throw new Bad("NEXT_BUFFER: pickle refers to out-of-band data, which a stored record cannot have");
+            case 0x98 -> need(1); // READONLY_BUFFER
+            case 'V' -> push(rawUnicodeLine());
+            case 0x8d -> push(text(u8())); // BINUNICODE8
+            case 0x91 -> { // FROZENSET
+                sp = popMark();
+                push(OPAQUE);
+            }
+            case 'g' -> push(memoGet(decimalLine())); // GET
+            case 'p' -> memoPut(decimalLine()); // PUT
+            case 0x94 -> memoPut(memoCount); // MEMOIZE
+            case 0x82 -> skipPush(1); // EXT1
+            case 0x83 -> skipPush(2); // EXT2
+            case 0x84 -> skipPush(4); // EXT4
+            case 0x93 -> { // STACK_GLOBAL
+                need(2);
+                long name = stack[sp - 1];
+                long module = stack[sp - 2];
+                sp -= 2;
+                push(stackGlobal(module, name));
+            }
+            case 0x92 -> { // NEWOBJ_EX
+                need(3);
+                sp -= 3;
+                push(OPAQUE);
+            }
+            case 'i' -> { // INST
+                skipLine();
+                skipLine();
+                sp = popMark();
+                push(OPAQUE);
+            }
+            case 'o' -> { // OBJ
+                int m = popMark();
+                if (sp - m < 1) {
+                    throw underflow();
                 }
-                case 'F', 'I', 'L' -> {
-                    skipLine();
-                    push(OPAQUE);
+                sp = m;
+                push(OPAQUE);
+            }
+            case 0x95 -> { // FRAME
+                long n = u8();
+                if (n < 0 || n > end - p) {
+                    throw new Bad("FRAME length exceeds the record");
                 }
-                case 'G' -> skipPush(8);
-                case 'J' -> skipPush(4);
-                case 'K' -> skipPush(1);
-                case 'M' -> skipPush(2);
-                case 0x8a -> skipPush(u1());
-                case 0x8b -> {
-                    long n = i4();
-                    if (n < 0) {
-                        throw new Bad("LONG pickle has negative byte count");
-                    }
-                    skipPush(n);
-                }
-                case 'N' -> push(NONE);
-                case 0x88, 0x89 -> push(OPAQUE);
-                case 'S' -> push(quotedString());
-                case 'T' -> {
-                    long n = i4();
-                    if (n < 0) {
-                        throw new Bad("BINSTRING pickle has negative byte count");
-                    }
-                    push(bytes(n, T_BYTES));
-                }
-                case 'U', 'C' -> push(bytes(u1(), T_BYTES));
-                case 'B' -> push(bytes(u4(), T_BYTES));
-                case 0x8e -> push(bytes(u8(), T_BYTES));
-                case 0x96 -> skipPush(u8());
-                case 0x97 -> throw new Bad("NEXT_BUFFER: pickle refers to out-of-band data, which a stored record cannot have");
-                case 0x98 -> need(1);
-                case 'V' -> push(rawUnicodeLine());
-                case 'X' -> push(text(u4()));
-                case 0x8c -> push(text(u1()));
-                case 0x8d -> push(text(u8()));
-                case ']' -> push(newList());
-                case 'a' -> {
-                    needContainer(sp - 1);
-                    long x = stack[--sp];
-                    append(stack[sp - 1], x);
-                }
-                case 'e' -> {
-                    int m = popMark();
-                    needContainer(m);
-                    long list = stack[m - 1];
-                    for (int i = m; i < sp; i++) {
-                        append(list, stack[i]);
-                    }
-                    sp = m;
-                }
-                case 'l' -> {
-                    int m = popMark();
-                    long list = newList();
-                    for (int i = m; i < sp; i++) {
-                        append(list, stack[i]);
-                    }
-                    sp = m;
-                    push(list);
-                }
-                case ')' -> push(newTuple(0, 0));
-                case 't' -> {
-                    int m = popMark();
-                    long t = newTuple(m, sp - m);
-                    sp = m;
-                    push(t);
-                }
-                case 0x85, 0x86, 0x87 -> {
-                    int n = op - 0x84;
-                    need(n);
-                    long t = newTuple(sp - n, n);
-                    sp -= n;
-                    push(t);
-                }
-                case '}', 0x8f -> push(OPAQUE);
-                case 'd' -> {
-                    int m = popMark();
-                    if (((sp - m) & 1) != 0) {
-                        throw new Bad("odd number of items for DICT");
-                    }
-                    sp = m;
-                    push(OPAQUE);
-                }
-                case 's' -> {
-                    needContainer(sp - 2);
-                    sp -= 2;
-                }
-                case 'u' -> {
-                    int m = popMark();
-                    if (((sp - m) & 1) != 0) {
-                        throw new Bad("odd number of items for SETITEMS");
-                    }
-                    needContainer(m);
-                    sp = m;
-                }
-                case 0x90 -> {
-                    int m = popMark();
-                    needContainer(m);
-                    sp = m;
-                }
-                case 0x91 -> {
-                    sp = popMark();
-                    push(OPAQUE);
-                }
-                case 'g' -> push(memoGet(decimalLine()));
-                case 'h' -> push(memoGet(u1()));
-                case 'j' -> push(memoGet(u4()));
-                case 'p' -> memoPut(decimalLine());
-                case 'q' -> memoPut(u1());
-                case 'r' -> memoPut(u4());
-                case 0x94 -> memoPut(memoCount);
-                case 0x82 -> skipPush(1);
-                case 0x83 -> skipPush(2);
-                case 0x84 -> skipPush(4);
-                case 'c' -> push(global());
-                case 0x93 -> {
-                    need(2);
-                    long name = stack[sp - 1];
-                    long module = stack[sp - 2];
-                    sp -= 2;
-                    push(stackGlobal(module, name));
-                }
-                case 'R', 0x81 -> {
-                    need(2);
-                    sp -= 2;
-                    push(OPAQUE);
-                }
-                case 0x92 -> {
-                    need(3);
-                    sp -= 3;
-                    push(OPAQUE);
-                }
-                case 'b' -> {
-                    need(2);
-                    sp--;
-                }
-                case 'i' -> {
-                    skipLine();
-                    skipLine();
-                    sp = popMark();
-                    push(OPAQUE);
-                }
-                case 'o' -> {
-                    int m = popMark();
-                    if (sp - m < 1) {
-                        throw new Bad("unpickling stack underflow");
-                    }
-                    sp = m;
-                    push(OPAQUE);
-                }
-                case 0x80 -> {
-                    int proto = u1();
-                    if (proto > MAX_PROTOCOL) {
-                        throw new Bad("unsupported pickle protocol: " + proto);
-                    }
-                    protocol = Math.max(protocol, proto);
-                }
-                case 0x95 -> {
-                    long n = u8();
-                    if (n > end - p) {
-                        throw new Bad("FRAME length exceeds the record");
-                    }
-                }
-                case 'P' -> {
-                    int start = p;
-                    int nl = lineEnd();
-                    long h = keepBytes(start, nl - start, T_BYTES);
-                    p = nl + 1;
-                    push(persistentId(h, opPos));
-                }
-                case 'Q' -> push(persistentId(pop(), opPos));
-                default -> {
-                    p = opPos;
-                    throw new Bad(String.format("invalid load key, '\\x%02x'", op));
-                }
+            }
+            case 'P' -> { // PERSID
+                int start = p;
+                int nl = lineEnd();
+                long h = keepBytes(start, nl - start, T_BYTES);
+                p = nl + 1;
+                push(persistentId(h, opPos));
+            }
+            default -> {
+                p = opPos;
+                throw new Bad(String.format("invalid load key, '\\x%02x'", op));
             }
         }
+    }
+
+    // Exceptions are built out of line: it keeps the dispatch loop small for the JIT.
+
+    private Bad badText(int at) {
+        return new Bad("'utf-8' codec can't decode the text at offset " + (at - base));
+    }
+
+    private static Bad negativeCount(String op) {
+        return new Bad(op + " pickle has negative byte count");
+    }
+
+    private static Bad oddItems(String op) {
+        return new Bad("odd number of items for " + op);
+    }
+
+    private static Bad unsupportedProtocol(int proto) {
+        return new Bad("unsupported pickle protocol: " + proto);
+    }
+
+    private static Bad truncated() {
+        return new Bad("pickle data was truncated");
+    }
+
+    private static Bad noMark() {
+        return new Bad("could not find MARK");
     }
 
     // ---- stack
@@ -375,16 +600,24 @@ public final class PickleScanner {
     // Kept small so that the JIT inlines them into the dispatch loop; growth is out of line.
     private void push(long h) throws Bad {
         if (sp == stack.length) {
-            growStack();
+            growStack(sp);
         }
         stack[sp++] = h;
     }
 
-    private void growStack() throws Bad {
-        if (sp >= MAX_DEPTH) {
+    private long[] growStack(int size) throws Bad {
+        if (size >= MAX_DEPTH) {
             throw new Bad("pickle stack deeper than " + MAX_DEPTH);
         }
-        stack = Arrays.copyOf(stack, sp * 2);
+        stack = Arrays.copyOf(stack, size * 2);
+        return stack;
+    }
+
+    private void growMarks() throws Bad {
+        if (nmarks >= MAX_DEPTH) {
+            throw new Bad("pickle marks nested deeper than " + MAX_DEPTH);
+        }
+        marks = Arrays.copyOf(marks, nmarks * 2);
     }
 
     private long pop() throws Bad {
@@ -412,24 +645,13 @@ public final class PickleScanner {
         }
     }
 
-    private void pushMark() throws Bad {
-        if (nmarks == marks.length) {
-            if (nmarks >= MAX_DEPTH) {
-                throw new Bad("pickle marks nested deeper than " + MAX_DEPTH);
-            }
-            marks = Arrays.copyOf(marks, nmarks * 2);
-        }
-        marks[nmarks++] = sp;
-        fence = sp;
-    }
-
     /** Pops the topmost mark and returns its stack position (the first item after it). */
     private int popMark() throws Bad {
-        if (nmarks == 0) {
-            throw new Bad("could not find MARK");
+        if (nmarks == 1) {
+            throw noMark();
         }
         int m = marks[--nmarks];
-        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+        fence = marks[nmarks - 1];
         return m;
     }
 
@@ -1026,11 +1248,45 @@ public final class PickleScanner {
 
     /** True if the class pickle is the global {@code ZODB.blob.Blob} (FORMAT.md §4.1). */
     public boolean isBlob() {
+        return classIs(BLOB_CLASS);
+    }
+
+    /**
+     * True if the class pickle is exactly the global {@code module + "\n" + name} given as bytes.
+     */
+    public boolean classIs(byte[] moduleNewlineName) {
         if (tag(classMeta) != T_GLOBAL) {
             return false;
         }
         long ref = globalRef[(int) payload(classMeta)];
         int off = strOff(ref);
-        return Arrays.equals(src(ref), off, off + strLen(ref), BLOB_CLASS, 0, BLOB_CLASS.length);
+        return Arrays.equals(src(ref), off, off + strLen(ref), moduleNewlineName, 0, moduleNewlineName.length);
+    }
+
+    /**
+     * A hash of the class when the class pickle is a plain global (the usual case), else 0; with
+     * {@link #classIs} and {@link #classBytes} it lets callers cache class names without
+     * building a string per record.
+     */
+    public long classHash() {
+        if (tag(classMeta) != T_GLOBAL) {
+            return 0;
+        }
+        long ref = globalRef[(int) payload(classMeta)];
+        byte[] b = src(ref);
+        long h = 0x9E3779B97F4A7C15L;
+        for (int i = strOff(ref), e = i + strLen(ref); i < e; i++) {
+            h = (h ^ b[i]) * 0x100000001B3L;
+        }
+        return h == 0 ? 1 : h;
+    }
+
+    /** The bytes {@code module\nname} of a plain-global class pickle, or {@code null}. */
+    public byte[] classBytes() {
+        if (tag(classMeta) != T_GLOBAL) {
+            return null;
+        }
+        long ref = globalRef[(int) payload(classMeta)];
+        return Arrays.copyOfRange(src(ref), strOff(ref), strOff(ref) + strLen(ref));
     }
 }
