@@ -149,7 +149,7 @@ public final class ChunkReader {
                     break;
                 }
                 long reclen = recordLength(c.buf, o, p);
-                if (reclen > ce - p) {
+                if (reclen > ce - p || reclen > maxRecord) {
                     if (c.count == 0 && o == 0) {
                         loadSingle(c, reclen);
                         return true;

@@ -441,8 +441,12 @@ public final class PickleScanner {
                     }
                     case 'c' -> { // GLOBAL
                         this.p = p;
-                        long g = global();
-                        p = this.p;
+                        long g;
+                        try {
+                            g = global();
+                        } finally {
+                            p = this.p;
+                        }
                         if (sp == stack.length) {
                             stack = growStack(sp);
                         }
@@ -468,10 +472,14 @@ public final class PickleScanner {
                         this.p = p;
                         this.sp = sp;
                         this.fence = fence;
-                        rareOp(op, opPos);
-                        p = this.p;
-                        sp = this.sp;
-                        fence = this.fence;
+                        try {
+                            rareOp(op, opPos);
+                        } finally {
+                            // also when it throws: the error offset is where rareOp left p
+                            p = this.p;
+                            sp = this.sp;
+                            fence = this.fence;
+                        }
                         stack = this.stack;
                         memo = this.memo;
                     }

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Benchmark of `zodbcheck check-refs` on the shared benchmark databases.
+#
+#   bench/check-refs.sh [large|medium|PATH/TO/Data.fs] [RUNS]      (default: large 5)
+#
+# For each run it measures the whole process (JVM start included): wall time and peak RSS
+# (from /usr/bin/time). As yardsticks, measured in the same run: `cat Data.fs > /dev/null` on
+# the same file, and multi-zodb-check-refs (zc.zodbdgc) when it is installed; otherwise the
+# figures from ../shared/bench/README.md are quoted. The page cache is warmed first (warm-cache
+# figures). It also checks that the findings are exactly what multi-zodb-check-refs printed
+# (expected/check-refs.stdout of the benchmark folder).
+#
+# Needs: xz, sha256sum, /usr/bin/time, a built jar (mvn -B -q package -DskipTests).
+# The unpacked databases go to bench/data/ (ignored by git; never commit them).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+target="${1:-large}"
+runs="${2:-5}"
+shared="${ZODBCHECK_SHARED:-$here/../shared}"
+
+if [ -f "$target" ]; then
+    fs="$(cd "$(dirname "$target")" && pwd)/$(basename "$target")"
+    expected=""
+    name="$(basename "$(dirname "$fs")")"
+else
+    name="$target"
+    src="$shared/bench/$name"
+    [ -d "$src" ] || { echo "no benchmark folder $src" >&2; exit 2; }
+    mkdir -p "$here/bench/data/$name"
+    fs="$here/bench/data/$name/Data.fs"
+    if [ ! -f "$fs" ]; then
+        echo "unpacking $src/Data.fs.xz" >&2
+        xz -dc "$src/Data.fs.xz" > "$fs.tmp" && mv "$fs.tmp" "$fs"
+        (cd "$here/bench/data/$name" && sha256sum -c "$src/Data.fs.sha256" >&2)
+    fi
+    expected="$src/expected/check-refs.stdout"
+fi
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is needed (Debian package 'time')" >&2; exit 2; }
+[ -f "$here/target/zodbcheck.jar" ] || { echo "build first: mvn -B -q package -DskipTests" >&2; exit 2; }
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+seconds() { local s=$EPOCHREALTIME; "$@" > /dev/null 2>&1 || true; echo "$EPOCHREALTIME - $s" | bc -l; }
+
+size=$(stat -c %s "$fs")
+cat "$fs" > /dev/null; cat "$fs" > /dev/null   # warm the page cache
+
+cat_times=(); wall=(); rss=()
+for _ in $(seq "$runs"); do
+    cat_times+=("$(seconds cat "$fs")")
+    out=$(mktemp)
+    /usr/bin/time -f "%e %M" -o "$out.time" "$here/bin/zodbcheck" check-refs -q --format zodbdgc "$fs" \
+        > "$out" 2> /dev/null || true
+    read -r w m < <(tail -n 1 "$out.time")   # time writes "Command exited with..." first on exit 1
+    wall+=("$w"); rss+=("$m")
+    if [ -n "$expected" ]; then
+        if ! diff <(paste - - < "$out" | sort) <(paste - - < "$expected" | sort) > /dev/null; then
+            echo "FINDINGS DIFFER from $expected" >&2; diff <(paste - - < "$out" | sort) <(paste - - < "$expected" | sort) >&2 || true
+            exit 1
+        fi
+    fi
+    rm -f "$out" "$out.time"
+done
+cat_med=$(printf '%s\n' "${cat_times[@]}" | median)
+wall_med=$(printf '%s\n' "${wall[@]}" | median)
+rss_med=$(printf '%s\n' "${rss[@]}" | median)
+
+py="not installed (bench/README: about 7 s on large, 16-20 s on a 742 MB file)"
+if command -v multi-zodb-check-refs > /dev/null 2>&1 && [ -f "$(dirname "$fs")/zodb.conf" ]; then
+    py_times=()
+    for _ in $(seq "$runs"); do
+        py_times+=("$(cd "$(dirname "$fs")" && seconds multi-zodb-check-refs zodb.conf)")
+    done
+    py="$(printf '%s\n' "${py_times[@]}" | median) s"
+fi
+
+echo "file: $name ($size bytes), $runs runs, warm cache, $(nproc) cores, $(java -version 2>&1 | head -1)"
+echo "wall times: ${wall[*]}"
+echo "| file | size | cat | zodbcheck check-refs (median wall) | ratio to cat | peak RSS (median) | multi-zodb-check-refs |"
+echo "|---|---|---|---|---|---|---|"
+printf "| %s | %d MB | %.3f s | %.2f s | %.0fx | %d MB | %s |\n" "$name" $((size / 1000000)) "$cat_med" "$wall_med" \
+    "$(echo "$wall_med / $cat_med" | bc -l)" $((rss_med / 1024)) "$py"
+[ -z "$expected" ] || echo "findings: identical to $expected (all $runs runs)"

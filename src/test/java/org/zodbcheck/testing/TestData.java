@@ -1,0 +1,23 @@
+package org.zodbcheck.testing;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Where the bundled fixtures are (testdata/, a copy of the shared corpus). */
+public final class TestData {
+    private TestData() {
+    }
+
+    public static Path root() {
+        String p = System.getProperty("zodbcheck.testdata");
+        Path root = p != null ? Path.of(p) : Path.of("testdata");
+        if (!Files.isDirectory(root)) {
+            throw new IllegalStateException("testdata directory not found: " + root.toAbsolutePath());
+        }
+        return root;
+    }
+
+    public static Path path(String first, String... more) {
+        return root().resolve(Path.of(first, more));
+    }
+}
