@@ -134,6 +134,7 @@ public final class CheckRefs {
             rootFindings();
             referenceFindings();
             recordFindings();
+            blobFindings();
             long[] garbage = garbage();
             phase("walked the references", t2, t3);
             phase("made the findings", t3, System.nanoTime());
@@ -234,7 +235,8 @@ public final class CheckRefs {
             }
             for (ReferencePass.CrossRef c : db.refs.cross) {
                 Db target = byName.get(c.db());
-                if (target == null ? c.form().strong() : cause(target, node(target, c.oid())) != null) {
+                if (target == null ? c.form().strong() : cause(target, node(target, c.oid())) != null
+                        || !db.database.implicitCrossReferences()) {
                     suspect[c.from()] = true;
                 }
             }
@@ -255,6 +257,7 @@ public final class CheckRefs {
         List<Ref> refs = scanRefs(db, idx);
         boolean reachable = reach.reachable(db.number, idx);
         Referrer referrer = referrer(db, idx);
+        badCrossReferences(db, idx, refs, reachable, referrer);
         Map<String, List<Ref>> byTarget = new LinkedHashMap<>();
         for (Ref r : refs) {
             if (r.form() == RefForm.MALFORMED) {
@@ -288,6 +291,30 @@ public final class CheckRefs {
             List<Integer> occurrences = same.stream().map(Ref::index).toList();
             add(new ReferenceFinding(kind, tdbName, first.oid(), cause, referrer, reachable, first.form(), klass,
                     deleted, occurrences), db.number, GROUP_OBJECT, referrer.pos());
+        }
+    }
+
+    /**
+     * References into other databases from a database configured with {@code
+     * allow-implicit-cross-references false}: ZODB refuses to write new ones; existing ones still
+     * load, so this is a warning and the walk follows them.
+     */
+    private void badCrossReferences(Db db, int idx, List<Ref> refs, boolean reachable, Referrer referrer) {
+        if (db.database.implicitCrossReferences()) {
+            return;
+        }
+        Map<String, List<Ref>> byTarget = new LinkedHashMap<>();
+        for (Ref r : refs) {
+            if (r.form() != RefForm.MALFORMED && r.db() != null && !r.db().equals(db.database.name())
+                    && r.form().strong()) {
+                byTarget.computeIfAbsent(r.db() + "\0" + r.oid(), k -> new ArrayList<>()).add(r);
+            }
+        }
+        for (List<Ref> same : byTarget.values()) {
+            Ref first = same.get(0);
+            add(new ReferenceFinding(Kind.BAD_XREF, first.db(), first.oid(), null, referrer, reachable, first.form(),
+                    first.klass(), null, same.stream().map(Ref::index).toList()), db.number, GROUP_OBJECT,
+                    referrer.pos());
         }
     }
 
@@ -337,6 +364,13 @@ public final class CheckRefs {
                         classes.name(db.index.classId[idx]), tidOf(db, idx), db.index.currentPos[idx], p.offset(),
                         reach.reachable(db.number, idx), p.message()), db.number, GROUP_OBJECT, db.index.currentPos[idx]);
             }
+        }
+    }
+
+    private void blobFindings() throws IOException {
+        for (Db db : dbs) {
+            new BlobCheck(db.index, idx -> reach.reachable(db.number, idx),
+                    (f, pos) -> add(f, db.number, GROUP_OBJECT, pos)).run();
         }
     }
 

@@ -4,7 +4,7 @@ package org.zodbcheck.check;
  * One problem found. Findings are data: the check streams them to printers; only a problem
  * that stops the whole run is an exception.
  */
-public sealed interface Finding permits ReferenceFinding, ObjectFinding, StructureFinding {
+public sealed interface Finding permits ReferenceFinding, ObjectFinding, StructureFinding, BlobFinding {
     Kind kind();
 
     Severity severity();

@@ -17,7 +17,13 @@ public enum Kind {
     /** A reference into a database that is not configured. */
     BAD_DB("bad-db", Severity.ERROR),
     /** A cross-database reference from a database that disallows implicit ones. */
-    BAD_XREF("bad-xref", Severity.WARNING);
+    BAD_XREF("bad-xref", Severity.WARNING),
+    /** A current blob record whose file is not in the blob directory (or no usable blob directory). */
+    MISSING_BLOB("missing-blob", Severity.ERROR),
+    /** A blob file that no current or older record accounts for. */
+    ORPHAN_BLOB("orphan-blob", Severity.INFO),
+    /** A current blob record whose file is empty (legal, but worth knowing). */
+    EMPTY_BLOB("empty-blob", Severity.INFO);
 
     private final String label;
     private final Severity severity;

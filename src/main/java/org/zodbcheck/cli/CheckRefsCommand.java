@@ -4,8 +4,10 @@ import ch.qos.logback.classic.Level;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -13,6 +15,7 @@ import org.zodbcheck.check.CheckRefs;
 import org.zodbcheck.check.Database;
 import org.zodbcheck.check.Severity;
 import org.zodbcheck.check.Summary;
+import org.zodbcheck.config.ConfigException;
 import org.zodbcheck.filestorage.FileStorageException;
 import org.zodbcheck.report.FsrefsPrinter;
 import org.zodbcheck.report.JsonPrinter;
@@ -49,8 +52,21 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
     @Spec
     private CommandSpec spec;
 
-    @Parameters(arity = "1", paramLabel = "Data.fs", description = "The FileStorage file to check (opened read-only).")
-    private Path storage;
+    @Parameters(arity = "1..*", paramLabel = "FILE",
+            description = {"A Data.fs (opened read-only), or one or more configuration files (zodb.conf,",
+                "zope.conf, zeo.conf) whose databases are checked together. Relative paths in a",
+                "configuration resolve against the current directory, as ZConfig and zc.zodbdgc do."})
+    private List<Path> inputs;
+
+    @Option(names = {"-f", "--file-storage"}, paramLabel = "NAME=PATH",
+            description = "Check PATH as the Data.fs of database NAME of the configuration, whatever its storage"
+                    + " section says (e.g. a <zeoclient>: give the server's Data.fs). Repeatable.")
+    private Map<String, Path> overrides = new LinkedHashMap<>();
+
+    @Option(names = "--blob-dir", paramLabel = "DIR",
+            description = "Blob directory of a Data.fs given by path (with a configuration, its blob-dir is used)."
+                    + " Without it, blob files are checked only when a configuration names them.")
+    private Path blobDir;
 
     @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "text",
             description = {"text (default): one line per finding: severity kind db:oid key=value...",
@@ -60,7 +76,7 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
     private String format;
 
     @Option(names = "--db-name", paramLabel = "NAME", defaultValue = "main",
-            description = "Name of the database (default: ${DEFAULT-VALUE}); cross-database references"
+            description = "Name of a Data.fs given by path (default: ${DEFAULT-VALUE}); cross-database references"
                     + " that name it resolve to this file.")
     private String dbName;
 
@@ -126,14 +142,21 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
             meter = m;
             options = options.withProgress(m);
         }
+        List<Database> databases;
+        try {
+            databases = Inputs.databases(inputs, overrides, dbName, blobDir, spec.commandLine());
+        } catch (ConfigException e) {
+            err.println("zodbcheck: " + e.describe());
+            return ExitCode.USAGE;
+        }
         Summary summary;
         try {
-            summary = new CheckRefs(List.of(new Database(dbName, storage)), options).run(printer);
+            summary = new CheckRefs(databases, options).run(printer);
         } catch (FileStorageException e) {
             err.println("zodbcheck: " + e.describe());
             return ExitCode.UNREADABLE;
         } catch (IOException e) {
-            err.println("zodbcheck: " + storage + ": I/O error: " + e.getMessage());
+            err.println("zodbcheck: I/O error: " + e.getMessage());
             return ExitCode.UNREADABLE;
         } finally {
             if (meter != null) {

@@ -935,6 +935,18 @@ public final class PickleScanner {
         if (idx >= 0 && idx < DIRECT_MEMO && idx <= end - base) {
             int i = (int) idx;
             memo = Arrays.copyOf(memo, Math.max(memo.length * 2, i + 1));
+            if (farMemo != null) {
+                // Map slots the array now covers move into it: a GET looks only in the array there.
+                farMemo.entrySet().removeIf(e -> {
+                    long k = e.getKey();
+                    if (k < 0 || k >= memo.length) {
+                        return false;
+                    }
+                    memo[(int) k] = e.getValue();
+                    memoHigh = Math.max(memoHigh, (int) k + 1);
+                    return true;
+                });
+            }
             memoCount++;
             memo[i] = h;
             memoHigh = Math.max(memoHigh, i + 1);
@@ -1089,9 +1101,13 @@ public final class PickleScanner {
                         problem = "a string persistent id that is not an 8-byte oid";
                     }
                 }
+                case T_LONG_BYTES, T_LONG_STR -> problem = "a string persistent id that is not an 8-byte oid";
                 case T_TUPLE -> classifyTuple(h);
                 case T_LIST -> classifyList(h);
                 default -> problem = "a persistent id that is neither an oid, a tuple nor a list";
+            }
+            if (form == RefForm.MALFORMED) {
+                oid = 0; // as documented; a 'w'/'m' id with a bad database name had kept its oid
             }
         }
 

@@ -1,6 +1,7 @@
 package org.zodbcheck.report;
 
 import java.io.PrintWriter;
+import org.zodbcheck.check.BlobFinding;
 import org.zodbcheck.check.Finding;
 import org.zodbcheck.check.ObjectFinding;
 import org.zodbcheck.check.ReferenceFinding;
@@ -38,6 +39,8 @@ public final class TextPrinter implements Printer {
             object(sb, o);
         } else if (f instanceof StructureFinding s) {
             structure(sb, s);
+        } else if (f instanceof BlobFinding b) {
+            blob(sb, b);
         }
         return sb.toString();
     }
@@ -88,6 +91,23 @@ public final class TextPrinter implements Printer {
         kv(sb, "pos", Long.toString(s.pos()));
         kv(sb, "offset", Long.toString(s.offset()));
         kv(sb, "message", s.message());
+    }
+
+    private static void blob(StringBuilder sb, BlobFinding b) {
+        sb.append(b.oid() != null ? Values.target(b.db(), b.oid()) : b.db());
+        if (b.tid() != null) {
+            kv(sb, "tid", Tid.repr(b.tid()));
+        }
+        if (b.pos() != null) {
+            kv(sb, "pos", Long.toString(b.pos()));
+        }
+        if (b.oid() != null) {
+            kv(sb, "reachable", Boolean.toString(b.reachable()));
+        }
+        if (b.path() != null) {
+            kv(sb, "path", b.path());
+        }
+        kv(sb, "message", b.message());
     }
 
     private static void kv(StringBuilder sb, String key, String value) {

@@ -3,6 +3,7 @@ package org.zodbcheck.report;
 import java.io.PrintWriter;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import org.zodbcheck.check.BlobFinding;
 import org.zodbcheck.check.Cause;
 import org.zodbcheck.check.Finding;
 import org.zodbcheck.check.Kind;
@@ -33,17 +34,51 @@ public final class ZodbdgcPrinter implements Printer {
 
     @Override
     public void accept(Finding f) {
-        if (f instanceof ReferenceFinding r && r.kind() == Kind.POSKEYERROR && r.cause() != Cause.UNLOADABLE) {
-            if (printed.add(r.db() + "\0" + r.oid())) {
-                out.println("!!! " + r.db() + " " + Oid.signedDecimal(r.oid()) + " ?");
-                out.println("POSKeyError: " + Oid.repr(r.oid()));
-            }
-        } else if (f instanceof ReferenceFinding r && r.kind() == Kind.BAD_DB) {
-            out.println("!!! " + r.db() + " " + Oid.signedDecimal(r.oid()) + " " + r.referrer().db() + " "
-                    + Oid.signedDecimal(r.referrer().oid()));
-            out.println("bad db");
-        } else {
+        if (!print(f)) {
             others.accept(f);
         }
+    }
+
+    /**
+     * Prints what zc.zodbdgc prints for this finding; false if it prints nothing for it. It
+     * only looks at objects its root walk reaches, and prints a bad db or bad xref line for
+     * every occurrence of the reference.
+     */
+    private boolean print(Finding f) {
+        if (f instanceof ReferenceFinding r && r.kind() == Kind.POSKEYERROR && r.cause() != Cause.UNLOADABLE) {
+            missing(r.db(), r.oid(), "POSKeyError: " + Oid.repr(r.oid()));
+            return true;
+        }
+        if (f instanceof ReferenceFinding r && r.reachable() && r.kind() == Kind.BAD_DB) {
+            for (int i = 0; i < r.occurrences().size(); i++) {
+                out.println("!!! " + r.db() + " " + Oid.signedDecimal(r.oid()) + " " + from(r));
+                out.println("bad db");
+            }
+            return true;
+        }
+        if (f instanceof ReferenceFinding r && r.reachable() && r.kind() == Kind.BAD_XREF) {
+            for (int i = 0; i < r.occurrences().size(); i++) {
+                out.println("bad xref " + r.db() + " " + Oid.signedDecimal(r.oid()) + " " + from(r));
+            }
+            return true;
+        }
+        if (f instanceof BlobFinding b && b.kind() == Kind.MISSING_BLOB && b.oid() != null && b.reachable()) {
+            // zc.zodbdgc names the file with the blob directory made absolute
+            missing(b.db(), b.oid(), "POSKeyError: 'No blob file at "
+                    + java.nio.file.Path.of(b.path()).toAbsolutePath().normalize() + "'");
+            return true;
+        }
+        return false;
+    }
+
+    private void missing(String db, long oid, String error) {
+        if (printed.add(db + "\0" + oid)) {
+            out.println("!!! " + db + " " + Oid.signedDecimal(oid) + " ?");
+            out.println(error);
+        }
+    }
+
+    private static String from(ReferenceFinding r) {
+        return r.referrer().db() + " " + Oid.signedDecimal(r.referrer().oid());
     }
 }

@@ -33,7 +33,7 @@ import org.zodbcheck.testing.TestData;
  * {@code 0x014b} (ZODB's oid_repr); both are compared as numbers.
  */
 class CorpusTest {
-    /** Judged elsewhere: multidb and blob files belong to the zodb.conf work. */
+    /** Checked with their configurations in MultiDatabaseTest and BlobTest. */
     private static final Set<String> ELSEWHERE = Set.of("multidb", "blobs");
 
     @TestFactory

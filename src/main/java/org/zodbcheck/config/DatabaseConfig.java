@@ -1,0 +1,18 @@
+package org.zodbcheck.config;
+
+import java.nio.file.Path;
+
+/**
+ * One database of a configuration.
+ *
+ * @param name the database name cross-database references use ({@code database-name}, else the
+ *     section name, else {@code ""})
+ * @param path its Data.fs
+ * @param blobDir its blob directory, or {@code null}
+ * @param implicitCrossReferences {@code allow-implicit-cross-references} (default true)
+ * @param zlib wrapped in {@code <zlibstorage>} (records may be compressed; they are read either way)
+ * @param origin {@code file:line} of the section, for messages
+ */
+public record DatabaseConfig(String name, Path path, Path blobDir, boolean implicitCrossReferences, boolean zlib,
+                             String origin) {
+}

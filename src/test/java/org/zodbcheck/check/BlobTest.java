@@ -1,0 +1,162 @@
+package org.zodbcheck.check;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.zodbcheck.testing.Cli;
+import org.zodbcheck.testing.MiniJson;
+import org.zodbcheck.testing.TestData;
+
+/**
+ * Blob files: the blobs corpus case (with zc.zodbdgc's verbatim output) and the cases
+ * testdata/derive/derive.py made from it (lawn layout, missing directory, orphans), each with
+ * its own expected/truth.json. Paths are compared from the blob directory down.
+ */
+class BlobTest {
+    @TempDir
+    Path tmp;
+
+    /** The case's zodb.conf with its paths made absolute (the tools ran from the case directory). */
+    private String config(Path caseDir) throws IOException {
+        String abs = caseDir.toAbsolutePath() + "/";
+        String text = Files.readString(caseDir.resolve("zodb.conf"))
+                .replace("path ", "path " + abs).replace("blob-dir ", "blob-dir " + abs);
+        Path f = tmp.resolve(caseDir.getFileName() + ".conf");
+        return Files.writeString(f, text).toString();
+    }
+
+    private static Map<String, Object> truth(Path caseDir) throws IOException {
+        return MiniJson.object(Files.readString(caseDir.resolve("expected/truth.json")));
+    }
+
+    /** Blob findings of a kind, as paths relative to the case directory. */
+    private static Set<String> paths(Cli r, String kind, Path caseDir) {
+        Set<String> s = new TreeSet<>();
+        for (Map<String, Object> f : r.json()) {
+            if (kind.equals(f.get("kind"))) {
+                s.add(caseDir.toAbsolutePath().relativize(Path.of((String) f.get("file")).toAbsolutePath()).toString());
+            }
+        }
+        return s;
+    }
+
+    @Test
+    void blobsCaseMatchesMultiZodbCheckRefs() throws IOException {
+        Path c = TestData.path("blobs");
+        Cli r = Cli.run("check-refs", "-q", "--format", "zodbdgc", config(c));
+        String expected = Files.readString(c.resolve("expected/check-refs.stdout"))
+                .replace("<case-dir>/blobs/blobs/", c.toAbsolutePath() + "/blobs/");
+        assertEquals(expected, r.out());
+        assertEquals(1, r.exit());
+    }
+
+    @Test
+    void blobsCaseTruth() throws IOException {
+        Path c = TestData.path("blobs");
+        Cli r = Cli.run("check-refs", "-q", "--format", "json", config(c));
+        assertEquals(Set.of("blobs/0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x06/0x03f5c0a019999999.blob"),
+                paths(r, "missing-blob", c));
+        assertEquals(1, r.json().size(), r.toString());
+        assertEquals("0x06", r.json().get(0).get("oid"));
+        assertEquals(Boolean.TRUE, r.json().get(0).get("reachable"));
+        @SuppressWarnings("unchecked")
+        List<Object> reports = (List<Object>) ((Map<String, Object>) truth(c).get("ground_truth"))
+                .get("expected_check_refs_reports");
+        assertEquals(List.of("main:0x6"), reports);
+    }
+
+    /** A bare Data.fs checks blob files only with --blob-dir. */
+    @Test
+    void bareDataFs() {
+        Path c = TestData.path("blobs");
+        Cli without = Cli.run("check-refs", "-q", c.resolve("Data.fs").toString());
+        assertEquals("", without.out());
+        assertEquals(0, without.exit());
+        Cli with = Cli.run("check-refs", "-q", "--format", "json", "--blob-dir", c.resolve("blobs").toString(),
+                c.resolve("Data.fs").toString());
+        assertEquals(Set.of("blobs/0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x06/0x03f5c0a019999999.blob"),
+                paths(with, "missing-blob", c));
+    }
+
+    @Test
+    void lawnLayout() throws IOException {
+        Path c = TestData.path("derived", "blobs-lawn");
+        Cli r = Cli.run("check-refs", "-q", "--format", "json", config(c));
+        Map<String, Object> t = truth(c);
+        assertEquals(new TreeSet<>(strings(t.get("missing_blobs"))), paths(r, "missing-blob", c));
+        assertEquals(new TreeSet<>(strings(t.get("orphan_blobs"))), paths(r, "orphan-blob", c));
+        assertEquals(1, r.json().size(), r.toString());
+    }
+
+    @Test
+    void missingBlobDirectoryIsOneFinding() throws IOException {
+        Path c = TestData.path("derived", "blobs-nodir");
+        Cli r = Cli.run("check-refs", "-q", "--format", "json", config(c));
+        assertEquals(1, r.json().size(), r.toString());
+        Map<String, Object> f = r.json().get(0);
+        assertEquals("missing-blob", f.get("kind"));
+        assertEquals("error", f.get("severity"));
+        assertEquals(null, f.get("oid"));
+        assertTrue(((String) f.get("file")).endsWith((String) truth(c).get("missing_blob_directory")), f.toString());
+        assertTrue(((String) f.get("message")).contains(truth(c).get("blob_records") + " blob records"), f.toString());
+        assertEquals(1, r.exit());
+    }
+
+    @Test
+    void noBlobDirConfigured() throws IOException {
+        Path c = TestData.path("blobs");
+        String conf = Files.writeString(tmp.resolve("noblob.conf"), "<zodb main>\n<filestorage>\npath "
+                + c.resolve("Data.fs").toAbsolutePath() + "\n</filestorage>\n</zodb>\n").toString();
+        Cli r = Cli.run("check-refs", "-q", "--format", "json", conf);
+        assertEquals(1, r.json().size(), r.toString());
+        assertTrue(((String) r.json().get(0).get("message")).contains("no blob-dir is configured"), r.toString());
+    }
+
+    @Test
+    void orphansAndEmptyFiles() throws IOException {
+        Path c = TestData.path("derived", "blobs-orphans");
+        Cli r = Cli.run("check-refs", "-q", "--format", "json", config(c));
+        Map<String, Object> t = truth(c);
+        assertEquals(new TreeSet<>(strings(t.get("missing_blobs"))), paths(r, "missing-blob", c));
+        assertEquals(new TreeSet<>(strings(t.get("orphan_blobs"))), paths(r, "orphan-blob", c));
+        assertEquals(new TreeSet<>(strings(t.get("empty_blobs"))), paths(r, "empty-blob", c));
+        assertEquals(4, r.json().size(), r.toString());
+        assertTrue(r.json().stream().filter(f -> !"missing-blob".equals(f.get("kind")))
+                .allMatch(f -> "info".equals(f.get("severity"))));
+    }
+
+    @Test
+    void zeoClientCacheIsRefused() throws IOException {
+        Path c = TestData.path("blobs");
+        Path cache = Files.createDirectories(tmp.resolve("cache"));
+        Files.writeString(cache.resolve(".layout"), "zeocache");
+        Cli r = Cli.run("check-refs", "-q", "--blob-dir", cache.toString(), c.resolve("Data.fs").toString());
+        assertEquals(1, r.lines().size(), r.toString());
+        assertTrue(r.out().contains("ZEO client's blob cache"), r.toString());
+    }
+
+    /** zc.zlibstorage records: the same findings as the uncompressed original. */
+    @Test
+    void zlibRecords() throws IOException {
+        Path c = TestData.path("derived", "zlib");
+        Cli compressed = Cli.run("check-refs", "-q", "--format", "zodbdgc", config(c));
+        Cli original = Cli.run("check-refs", "-q", "--format", "zodbdgc", TestData.path("dangling", "Data.fs").toString());
+        assertEquals(MultiDatabaseTest.reports(original.out()), MultiDatabaseTest.reports(compressed.out()));
+        assertEquals(5, MultiDatabaseTest.reports(compressed.out()).size());
+        Cli bare = Cli.run("check-refs", "-q", c.resolve("Data.fs").toString());
+        assertEquals(9, bare.lines().size(), "without <zlibstorage> in a config, too: " + bare);
+    }
+
+    private static List<String> strings(Object o) {
+        return ((List<?>) o).stream().map(x -> (String) x).toList();
+    }
+}

@@ -1,0 +1,82 @@
+package org.zodbcheck.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The launcher as operators run it, after {@code mvn package}: from any directory, with
+ * configuration files whose relative paths resolve against the current directory.
+ */
+class LauncherIT {
+    private static final Path HOME = Path.of(System.getProperty("zodbcheck.home", ".")).toAbsolutePath();
+    private static final Path LAUNCHER = HOME.resolve("bin/zodbcheck");
+
+    private record Run(int exit, String out, String err) {
+    }
+
+    private static Run run(Path cwd, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(LAUNCHER.toString()));
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile("zodbcheck", ".out");
+        Path err = Files.createTempFile("zodbcheck", ".err");
+        try {
+            Process p = new ProcessBuilder(cmd).directory(cwd.toFile())
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            int code = p.waitFor();
+            return new Run(code, Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    /** The README's first command, after its build step. */
+    @Test
+    void readmeSample() throws Exception {
+        Run r = run(HOME, "check-refs", "testdata/dangling/Data.fs");
+        assertEquals(1, r.exit(), r.toString());
+        assertEquals(9, r.out().lines().count(), r.out());
+        assertTrue(r.err().startsWith("zodbcheck: main: 330 objects (3 garbage)"), r.err());
+    }
+
+    @Test
+    void fromAnotherDirectory() throws Exception {
+        Run r = run(Path.of(System.getProperty("java.io.tmpdir")), "check-refs", "-q",
+                HOME.resolve("testdata/clean/Data.fs").toString());
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void multidbConfigFromItsDirectory() throws Exception {
+        Path c = HOME.resolve("testdata/multidb");
+        Run r = run(c, "check-refs", "-q", "--format", "zodbdgc", "zodb.conf");
+        assertEquals(Files.readString(c.resolve("expected/check-refs.stdout")), r.out(), r.toString());
+        assertEquals(1, r.exit());
+    }
+
+    @Test
+    void blobsConfigFromItsDirectory() throws Exception {
+        Path c = HOME.resolve("testdata/blobs");
+        Run r = run(c, "check-refs", "-q", "--format", "zodbdgc", "zodb.conf");
+        String expected = Files.readString(c.resolve("expected/check-refs.stdout"))
+                .replace("<case-dir>/blobs/", c.toRealPath() + "/");
+        assertEquals(expected, r.out(), r.toString());
+    }
+
+    @Test
+    void version() throws Exception {
+        Run r = run(HOME, "--version");
+        assertEquals(0, r.exit());
+        assertTrue(r.out().matches("zodbcheck \\d+\\.\\d+\\.\\d+.*\\n"), r.out());
+        assertEquals("", r.err(), "the class-data archive must not make the JVM print warnings");
+    }
+}
