@@ -33,19 +33,23 @@ import picocli.CommandLine.Spec;
 @Command(name = "check-refs", mixinStandardHelpOptions = true, versionProvider = VersionProvider.class,
         sortOptions = false,
         description = {
-            "Walks the references of every object from the root (oid 0) and reports each one that",
-            "points at an object that cannot be loaded (what a site shows as POSKeyError), as",
+            "Find references to objects that cannot be loaded (POSKeyError).",
+            "",
+            "Walks the references of every object from the root (oid 0) of each database and",
+            "reports each one that points at an object that cannot be loaded, as",
             "multi-zodb-check-refs does; also references from garbage, weak references, records",
-            "that cannot be parsed and damage in the file. Reads the good prefix ZODB would read",
-            "(an unfinished last commit is reported, not read). Never writes anything."},
+            "that cannot be parsed, missing blob files and damage in the file. Reads the good",
+            "prefix ZODB would read (an unfinished last commit is reported, not read).",
+            "Never writes anything."},
         footer = {"",
             "Finding kinds (severity): poskeyerror (error), dangling (warning: from garbage),",
             "weak-dangling (info), unreadable-record (error), structure (error; warning for an",
-            "unfinished last transaction), garbage (info, with --list-garbage), bad-db (error).",
+            "unfinished last transaction), bad-db (error), bad-xref (warning), missing-blob",
+            "(error), orphan-blob (info), empty-blob (info), garbage (info, --list-garbage).",
             "",
-            "Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage error,",
-            "3 the input cannot be read as a FileStorage (missing, no FS21/FS30 header, I/O error),",
-            "4 internal error."})
+            "Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or",
+            "configuration error, 3 the input cannot be read as a FileStorage (missing file,",
+            "no FS21/FS30 header, I/O error), 4 internal error."})
 final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
     enum Format { TEXT, JSON, ZODBDGC, FSREFS }
 

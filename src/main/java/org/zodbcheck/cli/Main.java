@@ -21,8 +21,8 @@ import picocli.CommandLine.Spec;
             "Findings go to stdout, one per line; logs, progress and the summary to stderr.",
             "It never writes to, locks or creates a file beside the storage it checks."},
         footer = {"", "Run 'zodbcheck COMMAND --help' for the options of a command.", "",
-            "Exit codes: 0 nothing at or above the --fail-on level, 1 findings, 2 usage error,",
-            "3 the input cannot be read as a FileStorage, 4 internal error."})
+            "Exit codes: 0 nothing at or above the --fail-on level, 1 findings, 2 usage or",
+            "configuration error, 3 the input cannot be read as a FileStorage, 4 internal error."})
 public final class Main implements Callable<Integer> {
     @Spec
     private CommandSpec spec;

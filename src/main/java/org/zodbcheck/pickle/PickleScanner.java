@@ -237,11 +237,17 @@ public final class PickleScanner {
                         if (n > end - p) {
                             throw truncated();
                         }
-                        if (op == 'X' && !Utf8.valid(in, p, (int) n)) {
-                            throw badText(p);
+                        int e = p + (int) n;
+                        if (op == 'X') {
+                            int a = asciiEnd(in, p, e);
+                            if (a < e && !Utf8.validFrom(in, a, e)) {
+                                throw badText(p);
+                            }
                         }
-                        long h = keepBytes(p, (int) n, op == 'X' ? T_STR : T_BYTES);
-                        p += (int) n;
+                        // keepBytes(), written out: the C1 compiler does not inline it here
+                        long h = n > KEEP ? handle(op == 'X' ? T_LONG_STR : T_LONG_BYTES, n)
+                                : handle(op == 'X' ? T_STR : T_BYTES, ((long) p << 16) | n);
+                        p = e;
                         if (sp == stack.length) {
                             stack = growStack(sp);
                         }
@@ -255,10 +261,14 @@ public final class PickleScanner {
                         if (n > end - p) {
                             throw truncated();
                         }
-                        if (op == 0x8c && !Utf8.valid(in, p, n)) {
-                            throw badText(p);
+                        if (op == 0x8c) {
+                            int a = asciiEnd(in, p, p + n);
+                            if (a < p + n && !Utf8.validFrom(in, a, p + n)) {
+                                throw badText(p);
+                            }
                         }
-                        long h = keepBytes(p, n, op == 0x8c ? T_STR : T_BYTES);
+                        long h = n > KEEP ? handle(op == 0x8c ? T_LONG_STR : T_LONG_BYTES, n)
+                                : handle(op == 0x8c ? T_STR : T_BYTES, ((long) p << 16) | n);
                         p += n;
                         if (sp == stack.length) {
                             stack = growStack(sp);
@@ -335,14 +345,19 @@ public final class PickleScanner {
                         }
                         stack[sp++] = OPAQUE;
                     }
-                    case 0x85, 0x86, 0x87 -> { // TUPLE1, TUPLE2, TUPLE3
+                    case 0x85, 0x86, 0x87 -> { // TUPLE1, TUPLE2, TUPLE3 (newTuple, written out)
                         int n = op - 0x84;
                         if (sp - fence < n) {
                             throw underflow();
                         }
-                        long t = newTuple(sp - n, n);
+                        if (tuples == tupleSize.length) {
+                            growTuples();
+                        }
+                        int t = tuples++;
                         sp -= n;
-                        stack[sp++] = t;
+                        System.arraycopy(stack, sp, tupleItems, t * 3, n);
+                        tupleSize[t] = n;
+                        stack[sp++] = handle(T_TUPLE, t);
                     }
                     case 't', 'l', 'd' -> { // TUPLE, LIST, DICT: the items after the mark
                         if (nmarks == 1) {
@@ -575,6 +590,19 @@ public final class PickleScanner {
                 throw new Bad(String.format("invalid load key, '\\x%02x'", op));
             }
         }
+    }
+
+    /**
+     * End of the ASCII prefix of {@code b[from, to)}. Text must be UTF-8 as Python decodes it
+     * ("surrogatepass"), or ZODB cannot load the object; most of it is ASCII, checked by this
+     * loop, which is small enough for the JIT to inline.
+     */
+    private static int asciiEnd(byte[] b, int from, int to) {
+        int i = from;
+        while (i < to && b[i] >= 0) {
+            i++;
+        }
+        return i;
     }
 
     // Exceptions are built out of line: it keeps the dispatch loop small for the JIT.
@@ -863,12 +891,16 @@ public final class PickleScanner {
             return OPAQUE;
         }
         if (tuples == tupleSize.length) {
-            tupleSize = Arrays.copyOf(tupleSize, tuples * 2);
-            tupleItems = Arrays.copyOf(tupleItems, tuples * 6);
+            growTuples();
         }
         System.arraycopy(stack, from, tupleItems, tuples * 3, n);
         tupleSize[tuples] = n;
         return handle(T_TUPLE, tuples++);
+    }
+
+    private void growTuples() {
+        tupleSize = Arrays.copyOf(tupleSize, tuples * 2);
+        tupleItems = Arrays.copyOf(tupleItems, tuples * 6);
     }
 
     private long newList() {

@@ -21,7 +21,7 @@ final class Utf8 {
     }
 
     /** The general case, from the first byte that is not ASCII. */
-    private static boolean validFrom(byte[] b, int from, int end) {
+    static boolean validFrom(byte[] b, int from, int end) {
         int i = from;
         while (i < end) {
             int c = b[i] & 0xff;
