@@ -30,22 +30,28 @@ public final class CheckRefs {
      * @param threads threads that scan pickles (1: no extra threads)
      * @param maxRecord data records longer than this are not loaded
      * @param progress told how far the passes have come
+     * @param split the second pass reads the file in parts of about this many bytes, one thread
+     *     per part
      */
-    public record Options(boolean listGarbage, int threads, long maxRecord, Progress progress) {
+    public record Options(boolean listGarbage, int threads, long maxRecord, Progress progress, long split) {
         public static Options defaults() {
-            return new Options(false, Runtime.getRuntime().availableProcessors(), 1L << 30, Progress.NONE);
+            return new Options(false, Runtime.getRuntime().availableProcessors(), 1L << 30, Progress.NONE, 4L << 20);
         }
 
         public Options withListGarbage(boolean list) {
-            return new Options(list, threads, maxRecord, progress);
+            return new Options(list, threads, maxRecord, progress, split);
         }
 
         public Options withThreads(int n) {
-            return new Options(listGarbage, n, maxRecord, progress);
+            return new Options(listGarbage, n, maxRecord, progress, split);
         }
 
         public Options withProgress(Progress p) {
-            return new Options(listGarbage, threads, maxRecord, p);
+            return new Options(listGarbage, threads, maxRecord, p, split);
+        }
+
+        public Options withSplit(long bytes) {
+            return new Options(listGarbage, threads, maxRecord, progress, bytes);
         }
     }
 
@@ -118,7 +124,7 @@ public final class CheckRefs {
                 int n = i;
                 long t0 = System.nanoTime();
                 db.index = IndexPass.run(db.database, files.get(i), f -> add(f, n, GROUP_STRUCTURE, posOf(f)),
-                        options.progress());
+                        options.progress(), options.split());
                 long t1 = System.nanoTime();
                 db.refs = new ReferencePass(db.index, classes, pool, options.threads(), options.maxRecord(),
                         options.progress()).run();

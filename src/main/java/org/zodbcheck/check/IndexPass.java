@@ -2,6 +2,7 @@ package org.zodbcheck.check;
 
 import java.io.IOException;
 import java.util.function.Consumer;
+import org.zodbcheck.filestorage.ChunkReader;
 import org.zodbcheck.filestorage.DataHeader;
 import org.zodbcheck.filestorage.FileStorageException;
 import org.zodbcheck.filestorage.FileStorageReader;
@@ -20,6 +21,9 @@ import org.zodbcheck.graph.LongList;
  */
 final class IndexPass {
     private final StorageIndex index;
+    /** Distance between the places the second pass's threads start reading at. */
+    private final long split;
+    private long lastBoundary;
     private final Consumer<Finding> out;
 
     private final LongList pendingOid = new LongList(1024);
@@ -27,17 +31,18 @@ final class IndexPass {
     private final LongList pendingLink = new LongList(1024);
     private final ByteList pendingState = new ByteList(1024);
 
-    private IndexPass(StorageIndex index, Consumer<Finding> out) {
+    private IndexPass(StorageIndex index, Consumer<Finding> out, long split) {
         this.index = index;
         this.out = out;
+        this.split = split;
     }
 
-    static StorageIndex run(Database db, StorageFile file, Consumer<Finding> out, Progress progress)
+    static StorageIndex run(Database db, StorageFile file, Consumer<Finding> out, Progress progress, long split)
             throws IOException {
         // A first guess only (about one object per 400 bytes); the tables grow as needed.
         int expected = (int) Math.min(1 << 20, Math.max(1024, file.size() / 400));
         StorageIndex index = new StorageIndex(db, file, expected);
-        IndexPass pass = new IndexPass(index, out);
+        IndexPass pass = new IndexPass(index, out, split);
         progress.begin(db.name(), "reading headers", file.size());
         pass.read(progress);
         pass.resolveBackpointers();
@@ -48,12 +53,16 @@ final class IndexPass {
     private void read(Progress progress) throws IOException {
         FileStorageReader reader = new FileStorageReader(index.file, this::structure);
         TxnHeader txn;
+        index.boundaries.add(ChunkReader.Boundary.of(4));
+        lastBoundary = 4;
         while ((txn = reader.nextTransaction()) != null) {
             clearPending();
             if (txn.status() == 'u') {
                 index.undoneTransactions++;
             }
+            boundary(txn.tpos(), false, 0);
             while (reader.nextRecord()) {
+                boundary(reader.pos(), true, txn.tend());
                 addPending(reader);
             }
             if (reader.transactionValid()) {
@@ -62,9 +71,17 @@ final class IndexPass {
             progress.at(reader.goodEnd());
         }
         index.goodEnd = reader.goodEnd();
+        index.boundaries.removeIf(b -> b.pos() >= index.goodEnd);
         index.end = reader.end();
         index.transactions = reader.transactionCount();
         index.records = reader.recordCount();
+    }
+
+    private void boundary(long pos, boolean inTransaction, long tend) {
+        if (pos - lastBoundary >= split) {
+            index.boundaries.add(new ChunkReader.Boundary(pos, inTransaction, tend));
+            lastBoundary = pos;
+        }
     }
 
     private void addPending(FileStorageReader r) {

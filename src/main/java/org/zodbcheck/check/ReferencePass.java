@@ -1,14 +1,12 @@
 package org.zodbcheck.check;
 
 import java.io.IOException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Future;
 import org.zodbcheck.filestorage.ChunkReader;
 import org.zodbcheck.graph.ByteList;
 import org.zodbcheck.graph.IntList;
@@ -21,10 +19,11 @@ import org.zodbcheck.pickle.RefForm;
 import org.zodbcheck.pickle.ReferenceSink;
 
 /**
- * Second pass: reads the good prefix again in large sequential chunks and extracts the
- * persistent references of each object's current data, and nothing else (FORMAT.md §8). The
- * reading thread cuts chunks; worker threads scan the pickles; the reading thread merges each
- * chunk's references into the database's {@link RefGraph}.
+ * Second pass: reads the good prefix again and extracts the persistent references of each
+ * object's current data, and nothing else (FORMAT.md §8). The file is cut into parts of a few
+ * megabytes where the first pass saw a transaction or record start; worker
+ * threads each read and scan whole parts (sequential reads of 4 MB), and the calling thread
+ * merges each part's references into the database's {@link RefGraph}.
  */
 final class ReferencePass {
     /** Edge flag: the reference is strong (the walk follows it). Low bits: the {@link RefForm}. */
@@ -74,67 +73,41 @@ final class ReferencePass {
     }
 
     Result run() throws IOException {
-        ChunkReader reader = new ChunkReader(index.file, 4, index.goodEnd, CHUNK, maxRecord);
         progress.begin(index.db.name(), "scanning pickles", index.goodEnd);
         if (index.goodEnd > WARM_UP_ABOVE) {
             PickleWarmup.warm(new PickleScanner(), Integer.getInteger("zodbcheck.warmup", 1000));
         }
-        if (pool == null || index.goodEnd < 2L * CHUNK) {
-            ChunkReader.Chunk c = null;
-            while ((c = reader.next(c)) != null) {
-                merge(process(c));
-                progress.at(c.filePos());
-            }
+        List<ChunkReader.Boundary> parts = index.boundaries;
+        if (pool == null || parts.size() < 2) {
+            merge(part(parts.isEmpty() ? ChunkReader.Boundary.of(4) : parts.get(0), index.goodEnd));
         } else {
-            runParallel(reader);
+            runParallel(parts);
         }
         result.graph.ensure(index.size() + result.phantoms.size());
         return result;
     }
 
-    /** Reads chunks while workers scan earlier ones; a fixed set of buffers bounds the memory. */
-    private void runParallel(ChunkReader reader) throws IOException {
+    /**
+     * Each thread reads and scans whole parts of the file, cut where the first pass saw a record
+     * or transaction start; the calling thread only merges. Reading in the scanning threads keeps
+     * one thread from becoming the bottleneck that hands out chunks to the others.
+     */
+    private void runParallel(List<ChunkReader.Boundary> parts) throws IOException {
         CompletionService<ChunkResult> done = new ExecutorCompletionService<>(pool);
-        ArrayDeque<ChunkReader.Chunk> free = new ArrayDeque<>();
-        for (int i = 0; i < threads + 2; i++) {
-            free.add(new ChunkReader.Chunk());
+        for (int i = 0; i < parts.size(); i++) {
+            ChunkReader.Boundary from = parts.get(i);
+            long to = i + 1 < parts.size() ? parts.get(i + 1).pos() : index.goodEnd;
+            done.submit(() -> part(from, to));
         }
-        int inFlight = 0;
         try {
-            while (true) {
-                Future<ChunkResult> f;
-                while ((f = done.poll()) != null) {
-                    free.add(collect(f));
-                    inFlight--;
-                }
-                ChunkReader.Chunk c = free.poll();
-                if (c == null) {
-                    free.add(collect(done.take()));
-                    inFlight--;
-                    continue;
-                }
-                ChunkReader.Chunk next = reader.next(c);
-                if (next == null) {
-                    break;
-                }
-                done.submit(() -> process(next));
-                inFlight++;
-                progress.at(next.filePos());
-            }
-            for (; inFlight > 0; inFlight--) {
-                collect(done.take());
+            for (int i = 0; i < parts.size(); i++) {
+                ChunkResult r = done.take().get();
+                merge(r);
+                progress.at(r.end);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
-        }
-    }
-
-    private ChunkReader.Chunk collect(Future<ChunkResult> f) throws IOException, InterruptedException {
-        try {
-            ChunkResult r = f.get();
-            merge(r);
-            return r.chunk;
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof IOException io) {
@@ -144,10 +117,21 @@ final class ReferencePass {
         }
     }
 
-    /** Scans the current data records of a chunk. Runs on a worker thread. */
-    private ChunkResult process(ChunkReader.Chunk c) {
-        ChunkResult r = new ChunkResult(c);
+    /** Reads and scans the records of {@code [from, to)}. Runs on a worker thread (or the caller). */
+    private ChunkResult part(ChunkReader.Boundary from, long to) throws IOException {
         Worker w = workers.get();
+        ChunkReader reader = new ChunkReader(index.file, from, to, index.goodEnd, CHUNK, maxRecord);
+        ChunkResult r = new ChunkResult(to);
+        ChunkReader.Chunk c;
+        while ((c = reader.next(w.chunk)) != null) {
+            w.chunk = c;
+            process(c, r, w);
+        }
+        return r;
+    }
+
+    /** Scans the current data records of a chunk into {@code r}. */
+    private void process(ChunkReader.Chunk c, ChunkResult r, Worker w) {
         for (int i = 0; i < c.count(); i++) {
             int idx = index.oids.find(c.oid(i));
             long pos = c.pos(i);
@@ -163,10 +147,9 @@ final class ReferencePass {
             int dataOff = c.dataOffset(i);
             w.scan(r, idx, c.buffer(), dataOff, (int) c.plen(i), c.filePos() + dataOff);
         }
-        return r;
     }
 
-    /** Adds a chunk's references to the graph. Runs on the reading thread only. */
+    /** Adds a part's references to the graph. Runs on the calling thread only. */
     private void merge(ChunkResult r) {
         int n1 = index.size();
         int[] targets = r.targets.raw();
@@ -203,9 +186,10 @@ final class ReferencePass {
         return RefForm.values()[flags & FORM_MASK];
     }
 
-    /** What one chunk yields; built by a worker, merged by the reader. */
+    /** What one part of the file yields; built by a worker, merged by the calling thread. */
     private static final class ChunkResult {
-        final ChunkReader.Chunk chunk;
+        /** Where the part ends (for progress). */
+        final long end;
         final IntList nodes = new IntList(256);
         final IntList runStart = new IntList(256);
         final IntList classIds = new IntList(256);
@@ -217,13 +201,14 @@ final class ReferencePass {
         final List<RecordProblem> problems = new ArrayList<>(0);
         long references;
 
-        ChunkResult(ChunkReader.Chunk chunk) {
-            this.chunk = chunk;
+        ChunkResult(long end) {
+            this.end = end;
         }
     }
 
     /** Per-thread scanning state. */
     private final class Worker implements ReferenceSink {
+        private ChunkReader.Chunk chunk;
         private final PickleScanner scanner = new PickleScanner();
         private final RecordData data = new RecordData(maxRecord);
         private final long[] cacheHash = new long[CACHE];

@@ -41,6 +41,8 @@ final class StorageIndex {
     long records;
     long versionRecords;
     long undoneTransactions;
+    /** Places where the second pass can start reading, about every {@code split} bytes. */
+    final java.util.List<org.zodbcheck.filestorage.ChunkReader.Boundary> boundaries = new java.util.ArrayList<>();
 
     StorageIndex(Database db, StorageFile file, int expected) {
         this.db = db;

@@ -82,6 +82,7 @@ public final class ChunkReader {
 
     private final StorageFile file;
     private final long end;
+    private final long stop;
     private final int chunkSize;
     private final long maxRecord;
 
@@ -96,17 +97,41 @@ public final class ChunkReader {
      * @param maxRecord records longer than this are not loaded (see {@link Chunk#oversized()})
      */
     public ChunkReader(StorageFile file, long start, long end, int chunkSize, long maxRecord) {
+        this(file, Boundary.of(start), end, end, chunkSize, maxRecord);
+    }
+
+    /**
+     * A reader for the part of the checked range {@code [4, limit)} that begins at {@code from}
+     * (a transaction header, or a data record inside the transaction ending at
+     * {@code from.tend()}) and stops at {@code stop}, which must also be such a boundary: parts
+     * can then be read by different threads.
+     */
+    public ChunkReader(StorageFile file, Boundary from, long stop, long limit, int chunkSize, long maxRecord) {
         this.file = file;
-        this.p = start;
-        this.end = end;
+        this.p = from.pos();
+        this.inTxn = from.inTransaction();
+        this.tend = from.tend();
+        this.stop = stop;
+        this.end = limit;
         this.chunkSize = Math.max(chunkSize, 1 << 20);
         this.maxRecord = Math.min(maxRecord, Integer.MAX_VALUE - 64);
+    }
+
+    /**
+     * A place where reading can start: a transaction header ({@code inTransaction} false), or
+     * a data record of the transaction whose records end at {@code tend}.
+     */
+    public record Boundary(long pos, boolean inTransaction, long tend) {
+        /** The start of the transaction at {@code tpos}. */
+        public static Boundary of(long tpos) {
+            return new Boundary(tpos, false, 0);
+        }
     }
 
     /** Fills {@code chunk} (or a new one if null) with the next records; null at the end. */
     public Chunk next(Chunk chunk) throws IOException {
         Chunk c = chunk != null ? chunk : new Chunk();
-        while (p < end) {
+        while (p < stop) {
             if (fill(c)) {
                 return c;
             }
@@ -121,11 +146,11 @@ public final class ChunkReader {
         if (c.buf == null || c.buf.length < chunkSize || c.buf.length > 4 * chunkSize) {
             c.buf = new byte[chunkSize]; // (re)sized: a huge single record does not stay in the pool
         }
-        int len = (int) Math.min(chunkSize, end - p);
+        int len = (int) Math.min(chunkSize, stop - p);
         file.read(p, c.buf, 0, len);
         c.filePos = p;
         long ce = p + len;
-        while (p < end) {
+        while (p < stop) {
             int o = (int) (p - c.filePos);
             if (!inTxn) {
                 if (ce - p < TxnHeader.LENGTH) {

@@ -1,0 +1,49 @@
+package org.zodbcheck.check;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
+import org.zodbcheck.report.JsonPrinter;
+import org.zodbcheck.testing.TestData;
+
+/**
+ * The second pass cuts a file into parts read by different threads, starting at transaction
+ * and record boundaries the first pass saw. With parts of a few hundred bytes, every corpus
+ * file is cut at every kind of boundary (inside large transactions too); the findings and the
+ * summary must not change.
+ */
+class PartsTest {
+    @TestFactory
+    Stream<DynamicTest> partsDoNotChangeTheResult() throws IOException {
+        List<DynamicTest> tests = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(TestData.root())) {
+            for (Path fs : files.filter(p -> p.toString().endsWith(".fs")).sorted().toList()) {
+                tests.add(DynamicTest.dynamicTest(TestData.root().relativize(fs).toString(), () -> compare(fs)));
+            }
+        }
+        assertTrue(tests.size() >= 25, "storages found: " + tests.size());
+        return tests.stream();
+    }
+
+    private static void compare(Path fs) throws Exception {
+        CheckRefs.Options base = CheckRefs.Options.defaults().withListGarbage(true);
+        List<String> whole = new ArrayList<>();
+        Summary one = new CheckRefs(List.of(new Database("main", fs)), base.withThreads(1))
+                .run(f -> whole.add(JsonPrinter.line(f)));
+        for (long split : new long[] {1, 300, 5000}) {
+            List<String> parts = new ArrayList<>();
+            Summary many = new CheckRefs(List.of(new Database("main", fs)), base.withThreads(3).withSplit(split))
+                    .run(f -> parts.add(JsonPrinter.line(f)));
+            assertEquals(whole, parts, "split " + split);
+            assertEquals(one.databases(), many.databases(), "split " + split);
+        }
+    }
+}
