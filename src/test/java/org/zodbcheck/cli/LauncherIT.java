@@ -72,6 +72,23 @@ class LauncherIT {
         assertEquals(expected, r.out(), r.toString());
     }
 
+    /** The launcher puts the jar on the boot class path: help, logging and errors still work. */
+    @Test
+    void helpLogsAndErrorsUnderTheLauncher() throws Exception {
+        Run help = run(HOME, "check-refs", "--help");
+        assertEquals(0, help.exit(), help.toString());
+        assertTrue(help.out().contains("--fail-on") && help.out().contains("Exit codes"), help.out());
+        Run verbose = run(HOME, "check-refs", "-v", "testdata/clean/Data.fs");
+        assertTrue(verbose.err().contains("zodbcheck: info: main: read headers in "), verbose.err());
+        Run usage = run(HOME, "check-refs", "--format", "xml", "testdata/clean/Data.fs");
+        assertEquals(2, usage.exit(), usage.toString());
+        Run missing = run(HOME, "check-refs", "no/such/Data.fs");
+        assertEquals(3, missing.exit(), missing.toString());
+        assertEquals("zodbcheck: no/such/Data.fs: no such file\n", missing.err());
+        Run config = run(HOME, "check-refs", "testdata/multidb/zodb.conf");
+        assertEquals(3, config.exit(), "relative paths resolve against the current directory: " + config);
+    }
+
     @Test
     void version() throws Exception {
         Run r = run(HOME, "--version");
