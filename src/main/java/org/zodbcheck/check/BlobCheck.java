@@ -87,11 +87,11 @@ final class BlobCheck {
                 BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
                 if (a.isRegularFile() && a.size() == 0) {
                     out.add(new BlobFinding(Kind.EMPTY_BLOB, db.name(), oid, tid, pos, file.toString(), live,
-                            "the blob file of " + Oid.repr(oid) + " is empty"), pos);
+                            "the blob file of " + Oid.repr(oid) + " is empty", null), pos);
                 }
             } catch (NoSuchFileException ex) {
                 out.add(new BlobFinding(Kind.MISSING_BLOB, db.name(), oid, tid, pos, file.toString(), live,
-                        "no blob file at " + file + " for blob " + Oid.repr(oid) + " (revision " + Tid.repr(tid) + ")"),
+                        "no blob file at " + file + " for blob " + Oid.repr(oid) + " (revision " + Tid.repr(tid) + ")", null),
                         pos);
             }
         }
@@ -107,7 +107,7 @@ final class BlobCheck {
                 }
                 out.add(new BlobFinding(Kind.ORPHAN_BLOB, db.name(), f.oid(), f.tid(), null, f.path().toString(),
                         false, "no record of " + Oid.repr(f.oid()) + " has the tid " + Tid.repr(f.tid())
-                        + " of this blob file"), Long.MAX_VALUE);
+                        + " of this blob file", null), Long.MAX_VALUE);
             }
         }
     }
@@ -145,7 +145,7 @@ final class BlobCheck {
 
     private void whole(Path dir, String message) {
         out.add(new BlobFinding(Kind.MISSING_BLOB, db.name(), null, null, null, dir == null ? null : dir.toString(),
-                true, message), 0);
+                true, message, null), 0);
     }
 
     private DataHeader header(long pos) throws IOException {

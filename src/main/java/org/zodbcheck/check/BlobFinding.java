@@ -8,11 +8,16 @@ package org.zodbcheck.check;
  * @param pos file position of the object's current record, or {@code null}
  * @param path the blob file (or directory) concerned
  * @param reachable whether the blob object is reachable from a root
+ * @param referrer an object that refers to the blob object, or {@code null}
  */
 public record BlobFinding(Kind kind, String db, Long oid, Long tid, Long pos, String path, boolean reachable,
-                          String message) implements Finding {
+                          String message, Referrer referrer) implements Finding {
     @Override
     public Severity severity() {
         return kind.severity();
+    }
+
+    public BlobFinding withReferrer(Referrer r) {
+        return new BlobFinding(kind, db, oid, tid, pos, path, reachable, message, r);
     }
 }

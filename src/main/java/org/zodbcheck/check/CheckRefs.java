@@ -32,26 +32,33 @@ public final class CheckRefs {
      * @param progress told how far the passes have come
      * @param split the second pass reads the file in parts of about this many bytes, one thread
      *     per part
+     * @param graph receives every object and reference after the walk, or {@code null}
      */
-    public record Options(boolean listGarbage, int threads, long maxRecord, Progress progress, long split) {
+    public record Options(boolean listGarbage, int threads, long maxRecord, Progress progress, long split,
+                          GraphListener graph) {
         public static Options defaults() {
-            return new Options(false, Runtime.getRuntime().availableProcessors(), 1L << 30, Progress.NONE, 4L << 20);
+            return new Options(false, Runtime.getRuntime().availableProcessors(), 1L << 30, Progress.NONE, 4L << 20,
+                    null);
         }
 
         public Options withListGarbage(boolean list) {
-            return new Options(list, threads, maxRecord, progress, split);
+            return new Options(list, threads, maxRecord, progress, split, graph);
         }
 
         public Options withThreads(int n) {
-            return new Options(listGarbage, n, maxRecord, progress, split);
+            return new Options(listGarbage, n, maxRecord, progress, split, graph);
         }
 
         public Options withProgress(Progress p) {
-            return new Options(listGarbage, threads, maxRecord, p, split);
+            return new Options(listGarbage, threads, maxRecord, p, split, graph);
         }
 
         public Options withSplit(long bytes) {
-            return new Options(listGarbage, threads, maxRecord, progress, bytes);
+            return new Options(listGarbage, threads, maxRecord, progress, bytes, graph);
+        }
+
+        public Options withGraph(GraphListener g) {
+            return new Options(listGarbage, threads, maxRecord, progress, split, g);
         }
     }
 
@@ -124,7 +131,7 @@ public final class CheckRefs {
                 int n = i;
                 long t0 = System.nanoTime();
                 db.index = IndexPass.run(db.database, files.get(i), f -> add(f, n, GROUP_STRUCTURE, posOf(f)),
-                        options.progress(), options.split());
+                        options.progress(), options.split(), options.graph() != null);
                 long t1 = System.nanoTime();
                 db.refs = new ReferencePass(db.index, classes, pool, options.threads(), options.maxRecord(),
                         options.progress()).run();
@@ -142,8 +149,14 @@ public final class CheckRefs {
             recordFindings();
             blobFindings();
             long[] garbage = garbage();
+            addReferrers();
             phase("walked the references", t2, t3);
             phase("made the findings", t3, System.nanoTime());
+            if (options.graph() != null) {
+                long t4 = System.nanoTime();
+                graph(options.graph());
+                phase("wrote the reference database", t4, System.nanoTime());
+            }
             return emit(sink, garbage, (System.nanoTime() - start) / 1e9);
         } finally {
             if (pool != null) {
@@ -368,7 +381,7 @@ public final class CheckRefs {
                 int idx = p.idx();
                 add(new ObjectFinding(Kind.UNREADABLE_RECORD, p.severity(), db.database.name(), db.index.oids.oid(idx),
                         classes.name(db.index.classId[idx]), tidOf(db, idx), db.index.currentPos[idx], p.offset(),
-                        reach.reachable(db.number, idx), p.message()), db.number, GROUP_OBJECT, db.index.currentPos[idx]);
+                        reach.reachable(db.number, idx), p.message(), null), db.number, GROUP_OBJECT, db.index.currentPos[idx]);
             }
         }
     }
@@ -377,6 +390,124 @@ public final class CheckRefs {
         for (Db db : dbs) {
             new BlobCheck(db.index, idx -> reach.reachable(db.number, idx),
                     (f, pos) -> add(f, db.number, GROUP_OBJECT, pos)).run();
+        }
+    }
+
+    /**
+     * Names a referrer for findings about an object (unreadable record, missing blob file): where
+     * an operator starts looking. One pass over all references finds them all.
+     */
+    private void addReferrers() throws IOException {
+        Map<Long, int[]> wanted = new HashMap<>(); // (db, node) -> best (db, node) referring to it
+        for (Keyed k : findings) {
+            Long key = subjectKey(k.finding());
+            if (key != null) {
+                wanted.put(key, null);
+            }
+        }
+        if (wanted.isEmpty()) {
+            return;
+        }
+        for (Db db : dbs) {
+            RefGraph g = db.refs.graph;
+            for (int idx = 0; idx < db.records(); idx++) {
+                int s = g.start(idx);
+                for (int e = s; e < s + g.count(idx); e++) {
+                    long key = ((long) db.number << 32) | g.target(e);
+                    if (wanted.containsKey(key)) {
+                        wanted.put(key, better(wanted.get(key), db.number, idx, db.number));
+                    }
+                }
+            }
+            for (ReferencePass.CrossRef c : db.refs.cross) {
+                Db target = byName.get(c.db());
+                if (target != null) {
+                    long key = ((long) target.number << 32) | node(target, c.oid());
+                    if (wanted.containsKey(key)) {
+                        wanted.put(key, better(wanted.get(key), db.number, c.from(), target.number));
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < findings.size(); i++) {
+            Keyed k = findings.get(i);
+            Long key = subjectKey(k.finding());
+            int[] best = key == null ? null : wanted.get(key);
+            if (best != null) {
+                Referrer r = referrer(dbs.get(best[0]), best[1]);
+                Finding f = k.finding() instanceof ObjectFinding o ? o.withReferrer(r)
+                        : ((BlobFinding) k.finding()).withReferrer(r);
+                findings.set(i, new Keyed(f, k.db(), k.group(), k.pos(), k.seq()));
+            }
+        }
+    }
+
+    /** The (db, node) a finding is about, for the findings that get a referrer. */
+    private Long subjectKey(Finding f) {
+        String db;
+        long oid;
+        if (f instanceof ObjectFinding o && o.kind() == Kind.UNREADABLE_RECORD) {
+            db = o.db();
+            oid = o.oid();
+        } else if (f instanceof BlobFinding b && b.oid() != null && b.kind() == Kind.MISSING_BLOB) {
+            db = b.db();
+            oid = b.oid();
+        } else {
+            return null;
+        }
+        Db d = byName.get(db);
+        int idx = d.index.oids.find(oid);
+        return idx < 0 ? null : ((long) d.number << 32) | idx;
+    }
+
+    /** The better referrer: reachable first, then from the target's database, then the lower oid. */
+    private int[] better(int[] current, int db, int idx, int targetDb) {
+        if (current == null) {
+            return new int[] {db, idx};
+        }
+        boolean r1 = reach.reachable(db, idx);
+        boolean r0 = reach.reachable(current[0], current[1]);
+        if (r1 != r0) {
+            return r1 ? new int[] {db, idx} : current;
+        }
+        if ((db == targetDb) != (current[0] == targetDb)) {
+            return db == targetDb ? new int[] {db, idx} : current;
+        }
+        long o1 = dbs.get(db).index.oids.oid(idx);
+        long o0 = dbs.get(current[0]).index.oids.oid(current[1]);
+        return Long.compareUnsigned(o1, o0) < 0 ? new int[] {db, idx} : current;
+    }
+
+    /** Hands every object and reference to the listener (the reference database). */
+    private void graph(GraphListener out) throws IOException {
+        for (Db db : dbs) {
+            StorageIndex ix = db.index;
+            String name = db.database.name();
+            for (int idx = 0; idx < db.records(); idx++) {
+                String state = switch (ix.stateOf(idx)) {
+                    case StorageIndex.DELETED -> "no-data";
+                    case StorageIndex.BROKEN -> "unloadable";
+                    default -> ix.is(idx, StorageIndex.UNREADABLE) ? "unreadable" : "data";
+                };
+                out.object(name, ix.oids.oid(idx), classes.name(ix.classId[idx]), ix.tid[idx], ix.currentPos[idx],
+                        ix.hasData(idx) ? ix.size[idx] : 0, reach.reachable(db.number, idx), state);
+            }
+        }
+        for (Db db : dbs) {
+            StorageIndex ix = db.index;
+            String name = db.database.name();
+            RefGraph g = db.refs.graph;
+            for (int idx = 0; idx < db.records(); idx++) {
+                int s = g.start(idx);
+                for (int e = s; e < s + g.count(idx); e++) {
+                    int t = g.target(e);
+                    long toid = t < db.records() ? ix.oids.oid(t) : db.refs.phantoms.oid(t - db.records());
+                    out.reference(name, ix.oids.oid(idx), name, toid, ReferencePass.form(g.flags(e)));
+                }
+            }
+            for (ReferencePass.CrossRef c : db.refs.cross) {
+                out.reference(name, ix.oids.oid(c.from()), c.db(), c.oid(), c.form());
+            }
         }
     }
 
@@ -391,7 +522,7 @@ public final class CheckRefs {
                         long oid = db.index.oids.oid(idx);
                         add(new ObjectFinding(Kind.GARBAGE, Severity.INFO, db.database.name(), oid,
                                 classes.name(db.index.classId[idx]), tidOf(db, idx), db.index.currentPos[idx], null,
-                                false, "no root reaches this object (multi-zodb-gc would delete it)"),
+                                false, "no root reaches this object (multi-zodb-gc would delete it)", null),
                                 db.number, GROUP_GARBAGE, oid);
                     }
                 }
@@ -421,6 +552,6 @@ public final class CheckRefs {
                     db.index.file.magic().name(), db.index.file.size(), db.index.goodEnd, db.index.transactions,
                     db.index.records, objects, db.refs.references, objects - garbage[db.number], garbage[db.number]));
         }
-        return new Summary(per, errors, warnings, infos, seconds, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(phases)));
+        return new Summary(per, errors, warnings, infos, seconds, new LinkedHashMap<>(phases));
     }
 }

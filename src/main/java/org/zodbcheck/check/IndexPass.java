@@ -30,6 +30,8 @@ final class IndexPass {
     private final LongList pendingPos = new LongList(1024);
     private final LongList pendingLink = new LongList(1024);
     private final ByteList pendingState = new ByteList(1024);
+    private final LongList pendingTid = new LongList(1024);
+    private final LongList pendingSize = new LongList(1024);
 
     private IndexPass(StorageIndex index, Consumer<Finding> out, long split) {
         this.index = index;
@@ -37,11 +39,15 @@ final class IndexPass {
         this.split = split;
     }
 
-    static StorageIndex run(Database db, StorageFile file, Consumer<Finding> out, Progress progress, long split)
-            throws IOException {
+    /**
+     * @param details also keep the tid of each current record and the size of its data (for the
+     *     reference database)
+     */
+    static StorageIndex run(Database db, StorageFile file, Consumer<Finding> out, Progress progress, long split,
+                            boolean details) throws IOException {
         // A first guess only (about one object per 400 bytes); the tables grow as needed.
         int expected = (int) Math.min(1 << 20, Math.max(1024, file.size() / 400));
-        StorageIndex index = new StorageIndex(db, file, expected);
+        StorageIndex index = new StorageIndex(db, file, expected, details);
         IndexPass pass = new IndexPass(index, out, split);
         progress.begin(db.name(), "reading headers", file.size());
         pass.read(progress);
@@ -106,6 +112,8 @@ final class IndexPass {
         pendingPos.add(r.pos());
         pendingLink.add(link);
         pendingState.add(st);
+        pendingTid.add(r.tid());
+        pendingSize.add(Math.max(0, r.plen()));
     }
 
     private void clearPending() {
@@ -113,6 +121,8 @@ final class IndexPass {
         pendingPos.clear();
         pendingLink.clear();
         pendingState.clear();
+        pendingTid.clear();
+        pendingSize.clear();
     }
 
     /** A transaction checked out: its records become current (later records win). */
@@ -123,6 +133,10 @@ final class IndexPass {
             index.currentPos[idx] = pendingPos.get(i);
             index.dataPos[idx] = pendingLink.get(i);
             index.state[idx] = pendingState.get(i);
+            if (index.details()) {
+                index.tid[idx] = pendingTid.get(i);
+                index.size[idx] = (int) Math.min(Integer.MAX_VALUE, pendingSize.get(i));
+            }
         }
     }
 
@@ -167,6 +181,9 @@ final class IndexPass {
             if (h.plen() > 0) {
                 index.state[idx] = StorageIndex.BACK;
                 index.dataPos[idx] = p;
+                if (index.details()) {
+                    index.size[idx] = (int) Math.min(Integer.MAX_VALUE, h.plen());
+                }
                 return;
             }
             before = p;

@@ -35,6 +35,9 @@ final class StorageIndex {
     long[] dataPos;
     byte[] state;
     int[] classId;
+    /** Tid of the current record and size of the current data; only kept when asked for. */
+    long[] tid;
+    int[] size;
     long goodEnd;
     FileStorageReader.End end;
     long transactions;
@@ -44,7 +47,7 @@ final class StorageIndex {
     /** Places where the second pass can start reading, about every {@code split} bytes. */
     final java.util.List<org.zodbcheck.filestorage.ChunkReader.Boundary> boundaries = new java.util.ArrayList<>();
 
-    StorageIndex(Database db, StorageFile file, int expected) {
+    StorageIndex(Database db, StorageFile file, int expected, boolean details) {
         this.db = db;
         this.file = file;
         this.oids = new OidTable(expected);
@@ -52,6 +55,14 @@ final class StorageIndex {
         dataPos = new long[currentPos.length];
         state = new byte[currentPos.length];
         classId = new int[currentPos.length];
+        if (details) {
+            tid = new long[currentPos.length];
+            size = new int[currentPos.length];
+        }
+    }
+
+    boolean details() {
+        return tid != null;
     }
 
     int size() {
@@ -65,6 +76,10 @@ final class StorageIndex {
             dataPos = Arrays.copyOf(dataPos, len);
             state = Arrays.copyOf(state, len);
             classId = Arrays.copyOf(classId, len);
+            if (tid != null) {
+                tid = Arrays.copyOf(tid, len);
+                size = Arrays.copyOf(size, len);
+            }
         }
     }
 

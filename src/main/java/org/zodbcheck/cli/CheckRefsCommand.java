@@ -17,6 +17,9 @@ import org.zodbcheck.check.Severity;
 import org.zodbcheck.check.Summary;
 import org.zodbcheck.config.ConfigException;
 import org.zodbcheck.filestorage.FileStorageException;
+import org.zodbcheck.refdb.RefDbException;
+import org.zodbcheck.refdb.ReferenceDatabase;
+import org.zodbcheck.refdb.ReferenceDatabases;
 import org.zodbcheck.report.FsrefsPrinter;
 import org.zodbcheck.report.JsonPrinter;
 import org.zodbcheck.report.Printer;
@@ -84,6 +87,13 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
                     + " that name it resolve to this file.")
     private String dbName;
 
+    @Option(names = {"-r", "--refdb"}, paramLabel = "REFDB",
+            description = {"Also write a reference database: a SQLite file with every current object and every",
+                "reference (docs/refdb.md), for 'referrers' and 'path' and for sqlite3. Replaces an",
+                "earlier one; refuses any other existing file. With --format zodbdgc, reports name a",
+                "referrer instead of '?', as multi-zodb-check-refs -r does."})
+    private Path refdbPath;
+
     @Option(names = "--list-garbage",
             description = "Also report every unreachable object with data (kind garbage, info). The summary counts"
                     + " them either way.")
@@ -112,6 +122,16 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
         return debug;
     }
 
+    /** The storages and their index files: never written over. */
+    private static List<Path> protectedFiles(List<Database> databases) {
+        List<Path> p = new java.util.ArrayList<>();
+        for (Database d : databases) {
+            p.add(d.path());
+            p.add(d.path().resolveSibling(d.path().getFileName() + ".index"));
+        }
+        return p;
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -134,7 +154,7 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
         Printer printer = switch (fmt) {
             case TEXT -> new TextPrinter(out);
             case JSON -> new JsonPrinter(out);
-            case ZODBDGC -> new ZodbdgcPrinter(out, err);
+            case ZODBDGC -> new ZodbdgcPrinter(out, err, refdbPath != null);
             case FSREFS -> new FsrefsPrinter(out, err);
         };
         CheckRefs.Options options = CheckRefs.Options.defaults().withListGarbage(listGarbage);
@@ -153,9 +173,25 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
             err.println("zodbcheck: " + e.describe());
             return ExitCode.USAGE;
         }
+        ReferenceDatabase refdb = null;
+        if (refdbPath != null) {
+            try {
+                refdb = ReferenceDatabases.create(refdbPath, protectedFiles(databases), String.join(" ",
+                        inputs.stream().map(Path::toString).toList()));
+            } catch (RefDbException e) {
+                err.println("zodbcheck: " + e.describe());
+                return ExitCode.USAGE;
+            }
+            options = options.withGraph(refdb);
+        }
         Summary summary;
-        try {
+        try (ReferenceDatabase written = refdb) {
             summary = new CheckRefs(databases, options).run(printer);
+            if (written != null) {
+                long t0 = System.nanoTime();
+                written.finish();
+                summary.phases().put("indexed the reference database", (System.nanoTime() - t0) / 1e9);
+            }
         } catch (FileStorageException e) {
             err.println("zodbcheck: " + e.describe());
             return ExitCode.UNREADABLE;

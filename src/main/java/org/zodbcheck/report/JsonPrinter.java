@@ -34,7 +34,7 @@ public final class JsonPrinter implements Printer {
         ObjectFinding o = f instanceof ObjectFinding x ? x : null;
         StructureFinding s = f instanceof StructureFinding x ? x : null;
         BlobFinding b = f instanceof BlobFinding x ? x : null;
-        Referrer ref = r != null ? r.referrer() : null;
+        Referrer ref = r != null ? r.referrer() : o != null ? o.referrer() : b != null ? b.referrer() : null;
         StringBuilder sb = new StringBuilder(256).append('{');
         str(sb, "kind", f.kind().label(), true);
         str(sb, "severity", f.severity().label(), false);

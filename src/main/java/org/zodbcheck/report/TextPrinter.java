@@ -5,6 +5,7 @@ import org.zodbcheck.check.BlobFinding;
 import org.zodbcheck.check.Finding;
 import org.zodbcheck.check.ObjectFinding;
 import org.zodbcheck.check.ReferenceFinding;
+import org.zodbcheck.check.Referrer;
 import org.zodbcheck.check.StructureFinding;
 import org.zodbcheck.filestorage.Tid;
 
@@ -82,7 +83,18 @@ public final class TextPrinter implements Printer {
             kv(sb, "offset", Long.toString(o.offset()));
         }
         kv(sb, "reachable", Boolean.toString(o.reachable()));
+        referrer(sb, o.referrer());
         kv(sb, "message", o.message());
+    }
+
+    /** The referrer of an object finding: where to look from. */
+    private static void referrer(StringBuilder sb, Referrer r) {
+        if (r != null) {
+            kv(sb, "referrer", Values.target(r.db(), r.oid()));
+            if (r.className() != null) {
+                kv(sb, "referrer_class", r.className());
+            }
+        }
     }
 
     private static void structure(StringBuilder sb, StructureFinding s) {
@@ -104,6 +116,7 @@ public final class TextPrinter implements Printer {
         if (b.oid() != null) {
             kv(sb, "reachable", Boolean.toString(b.reachable()));
         }
+        referrer(sb, b.referrer());
         if (b.path() != null) {
             kv(sb, "path", b.path());
         }

@@ -1,13 +1,14 @@
 package org.zodbcheck.report;
 
 import java.io.PrintWriter;
-import java.util.LinkedHashSet;
-import java.util.Set;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.zodbcheck.check.BlobFinding;
 import org.zodbcheck.check.Cause;
 import org.zodbcheck.check.Finding;
 import org.zodbcheck.check.Kind;
 import org.zodbcheck.check.ReferenceFinding;
+import org.zodbcheck.check.Referrer;
 import org.zodbcheck.filestorage.Oid;
 
 /**
@@ -20,16 +21,36 @@ import org.zodbcheck.filestorage.Oid;
  * </pre>
  *
  * with the oid as a signed decimal, then as {@code oid_repr}. Each missing object is printed once.
- * Findings zc.zodbdgc has no words for go to {@code err} in the text format.
+ * With a reference database ({@code -r}), the {@code ?} is one referrer, as zc.zodbdgc prints
+ * it: the lowest reachable referrer oid of the target's own database if there is one
+ * ({@code !!! main 146 main 22}). Findings zc.zodbdgc has no words for go to {@code err} in the
+ * text format.
  */
 public final class ZodbdgcPrinter implements Printer {
+    /** A missing object and the referrer printed for it. */
+    private static final class Missing {
+        final String db;
+        final long oid;
+        final String error;
+        Referrer referrer;
+
+        Missing(String db, long oid, String error) {
+            this.db = db;
+            this.oid = oid;
+            this.error = error;
+        }
+    }
+
     private final PrintWriter out;
     private final TextPrinter others;
-    private final Set<String> printed = new LinkedHashSet<>();
+    private final boolean namesReferrers;
+    private final Map<String, Missing> missing = new LinkedHashMap<>();
 
-    public ZodbdgcPrinter(PrintWriter out, PrintWriter err) {
+    /** @param namesReferrers print a referrer instead of {@code ?}, as zc.zodbdgc does with -r */
+    public ZodbdgcPrinter(PrintWriter out, PrintWriter err, boolean namesReferrers) {
         this.out = out;
         this.others = new TextPrinter(err);
+        this.namesReferrers = namesReferrers;
     }
 
     @Override
@@ -46,7 +67,7 @@ public final class ZodbdgcPrinter implements Printer {
      */
     private boolean print(Finding f) {
         if (f instanceof ReferenceFinding r && r.kind() == Kind.POSKEYERROR && r.cause() != Cause.UNLOADABLE) {
-            missing(r.db(), r.oid(), "POSKeyError: " + Oid.repr(r.oid()));
+            missing(r.db(), r.oid(), "POSKeyError: " + Oid.repr(r.oid()), r.referrer());
             return true;
         }
         if (f instanceof ReferenceFinding r && r.reachable() && r.kind() == Kind.BAD_DB) {
@@ -65,16 +86,37 @@ public final class ZodbdgcPrinter implements Printer {
         if (f instanceof BlobFinding b && b.kind() == Kind.MISSING_BLOB && b.oid() != null && b.reachable()) {
             // zc.zodbdgc names the file with the blob directory made absolute
             missing(b.db(), b.oid(), "POSKeyError: 'No blob file at "
-                    + java.nio.file.Path.of(b.path()).toAbsolutePath().normalize() + "'");
+                    + java.nio.file.Path.of(b.path()).toAbsolutePath().normalize() + "'", b.referrer());
             return true;
         }
         return false;
     }
 
-    private void missing(String db, long oid, String error) {
-        if (printed.add(db + "\0" + oid)) {
-            out.println("!!! " + db + " " + Oid.signedDecimal(oid) + " ?");
-            out.println(error);
+    private void missing(String db, long oid, String error, Referrer referrer) {
+        Missing m = missing.computeIfAbsent(db + "\0" + oid, k -> new Missing(db, oid, error));
+        if (referrer != null && better(referrer, m.referrer, db)) {
+            m.referrer = referrer;
+        }
+    }
+
+    /** zc.zodbdgc's refdb keeps referrers in sorted sets, its own database's first. */
+    private static boolean better(Referrer r, Referrer current, String targetDb) {
+        if (current == null) {
+            return true;
+        }
+        if (r.db().equals(targetDb) != current.db().equals(targetDb)) {
+            return r.db().equals(targetDb);
+        }
+        return r.oid() < current.oid();
+    }
+
+    @Override
+    public void finish() {
+        for (Missing m : missing.values()) {
+            String from = namesReferrers && m.referrer != null
+                    ? m.referrer.db() + " " + Oid.signedDecimal(m.referrer.oid()) : "?";
+            out.println("!!! " + m.db + " " + Oid.signedDecimal(m.oid) + " " + from);
+            out.println(m.error);
         }
     }
 

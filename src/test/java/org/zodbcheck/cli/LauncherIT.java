@@ -72,7 +72,7 @@ class LauncherIT {
         assertEquals(expected, r.out(), r.toString());
     }
 
-    /** The launcher puts the jar on the boot class path: help, logging and errors still work. */
+    /** Help, logging and errors through the launcher. */
     @Test
     void helpLogsAndErrorsUnderTheLauncher() throws Exception {
         Run help = run(HOME, "check-refs", "--help");

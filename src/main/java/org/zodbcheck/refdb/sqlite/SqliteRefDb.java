@@ -1,0 +1,325 @@
+package org.zodbcheck.refdb.sqlite;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import org.zodbcheck.pickle.RefForm;
+import org.zodbcheck.refdb.RefDbException;
+import org.zodbcheck.refdb.ReferenceDatabase;
+
+/**
+ * The {@link ReferenceDatabase} in one SQLite file with every current object and every reference of the
+ * checked databases, written by {@code check-refs -r} and read by {@code referrers} and
+ * {@code path}, or by anyone with a {@code sqlite3} client. Schema (docs/refdb.md):
+ *
+ * <pre>
+ * zodbcheck_meta(key TEXT PRIMARY KEY, value TEXT)   format = zodbcheck-refdb, version = 1, ...
+ * objects(db, oid, class, tid, pos, size, reachable, state)
+ * refs(referrer_db, referrer_oid, target_db, target_oid, form, strong)
+ * objects_hex, referrers: views with oids and tids as ZODB prints them (0x92)
+ * </pre>
+ *
+ * Oids and tids are stored as signed 64-bit integers, as zc.zodbdgc prints them; SQLite reads
+ * hex literals, so {@code WHERE target_oid = 0x92} works.
+ */
+public final class SqliteRefDb implements ReferenceDatabase {
+    static final String FORMAT = ReferenceDatabase.FORMAT;
+    static final int VERSION = ReferenceDatabase.VERSION;
+    private static final byte[] SQLITE_HEADER = "SQLite format 3\0".getBytes(StandardCharsets.ISO_8859_1);
+    private static final int BATCH = 10_000;
+
+    /** ZODB's {@code oid_repr} in SQL: {@code 0x} and the hex digits, padded to an even count. */
+    private static final String REPR = "'0x' || substr('0', 1, length(printf('%x', X)) % 2) || printf('%x', X)";
+
+    // Tables are filled first and indexed afterwards, which is much faster than keeping indexes
+    // up to date row by row; the hex forms are computed by views, not stored.
+    private static final String[] SCHEMA = {
+        "CREATE TABLE zodbcheck_meta (key TEXT PRIMARY KEY, value TEXT)",
+        "CREATE TABLE objects (db TEXT NOT NULL, oid INTEGER NOT NULL, class TEXT, tid INTEGER, pos INTEGER,"
+            + " size INTEGER, reachable INTEGER NOT NULL, state TEXT NOT NULL)",
+        "CREATE TABLE refs (referrer_db TEXT NOT NULL, referrer_oid INTEGER NOT NULL, target_db TEXT NOT NULL,"
+            + " target_oid INTEGER NOT NULL, form TEXT NOT NULL, strong INTEGER NOT NULL)",
+    };
+    private static final String[] INDEXES = {
+        "CREATE UNIQUE INDEX objects_oid ON objects (db, oid)",
+        "CREATE INDEX refs_target ON refs (target_db, target_oid)",
+        "CREATE INDEX refs_referrer ON refs (referrer_db, referrer_oid)",
+        "CREATE VIEW objects_hex AS SELECT db, " + REPR.replace("X", "oid") + " AS oid, class, "
+            + REPR.replace("X", "tid") + " AS tid, pos, size, reachable, state FROM objects",
+        "CREATE VIEW referrers AS SELECT r.target_db, " + REPR.replace("X", "r.target_oid") + " AS target_oid,"
+            + " r.referrer_db, " + REPR.replace("X", "r.referrer_oid") + " AS referrer_oid, o.class AS referrer_class,"
+            + " o.reachable AS referrer_reachable, r.form, r.strong, r.target_oid AS target_oid_int,"
+            + " r.referrer_oid AS referrer_oid_int"
+            + " FROM refs r LEFT JOIN objects o ON o.db = r.referrer_db AND o.oid = r.referrer_oid",
+    };
+
+    private final Path path;
+    private final Connection conn;
+    private PreparedStatement insertObject;
+    private PreparedStatement insertRef;
+    private int pendingObjects;
+    private int pendingRefs;
+
+    private SqliteRefDb(Path path, Connection conn) {
+        this.path = path;
+        this.conn = conn;
+    }
+
+    /**
+     * Creates the reference database at {@code path}, replacing an earlier one. Refuses to
+     * replace anything else, and refuses the {@code protectedFiles} (the checked storages and
+     * their {@code .index} files) whatever they hold.
+     */
+    public static SqliteRefDb create(Path path, List<Path> protectedFiles, String source) throws RefDbException {
+        for (Path p : protectedFiles) {
+            if (same(path, p)) {
+                throw new RefDbException(path, "is a checked storage (or its index): refusing to write over it");
+            }
+        }
+        if (Files.exists(path)) {
+            if (!isRefDb(path)) {
+                throw new RefDbException(path, "exists and is not a zodbcheck reference database: refusing to"
+                        + " write over it");
+            }
+            try {
+                Files.delete(path);
+                Files.deleteIfExists(path.resolveSibling(path.getFileName() + "-journal"));
+            } catch (IOException e) {
+                throw new RefDbException(path, "cannot replace it: " + e.getMessage());
+            }
+        }
+        try {
+            SqliteRefDb db = new SqliteRefDb(path, connect(path, false));
+            db.createSchema(source);
+            return db;
+        } catch (SQLException e) {
+            throw new RefDbException(path, "cannot create it: " + e.getMessage());
+        }
+    }
+
+    /** Opens an existing reference database for reading. */
+    public static SqliteRefDb open(Path path) throws RefDbException {
+        if (!Files.isRegularFile(path)) {
+            throw new RefDbException(path, "no such reference database");
+        }
+        if (!isRefDb(path)) {
+            throw new RefDbException(path, "is not a zodbcheck reference database (written by check-refs -r)");
+        }
+        try {
+            return new SqliteRefDb(path, connect(path, true));
+        } catch (SQLException e) {
+            throw new RefDbException(path, "cannot open it: " + e.getMessage());
+        }
+    }
+
+    /** A SQLite file whose zodbcheck_meta table says it is ours. */
+    static boolean isRefDb(Path path) {
+        byte[] head = new byte[SQLITE_HEADER.length];
+        try (InputStream in = Files.newInputStream(path)) {
+            if (in.readNBytes(head, 0, head.length) != head.length || !Arrays.equals(head, SQLITE_HEADER)) {
+                return false;
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        try (Connection c = connect(path, true); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT value FROM zodbcheck_meta WHERE key = 'format'")) {
+            return rs.next() && FORMAT.equals(rs.getString(1));
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private static Connection connect(Path path, boolean readOnly) throws SQLException {
+        Properties props = new Properties();
+        if (readOnly) {
+            props.setProperty("open_mode", "1"); // SQLITE_OPEN_READONLY
+        }
+        // The driver class directly: no DriverManager scan of the class path at start-up.
+        Connection c = new org.sqlite.JDBC().connect("jdbc:sqlite:" + path, props);
+        if (c == null) {
+            throw new SQLException("the SQLite driver refused " + path);
+        }
+        return c;
+    }
+
+    private static boolean same(Path a, Path b) {
+        try {
+            if (Files.exists(a) && Files.exists(b)) {
+                return Files.isSameFile(a, b);
+            }
+        } catch (IOException e) {
+            // fall through to comparing the names
+        }
+        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+    }
+
+    private void createSchema(String source) throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            // Written once, from scratch: no journal, no syncing, one transaction.
+            st.execute("PRAGMA journal_mode = OFF");
+            st.execute("PRAGMA synchronous = OFF");
+            st.execute("PRAGMA locking_mode = EXCLUSIVE");
+            // Building the indexes sorts every row: let it sort in memory.
+            st.execute("PRAGMA temp_store = MEMORY");
+            st.execute("PRAGMA cache_size = -65536");
+            for (String sql : SCHEMA) {
+                st.execute(sql);
+            }
+        }
+        conn.setAutoCommit(false);
+        try (PreparedStatement meta = conn.prepareStatement("INSERT INTO zodbcheck_meta VALUES (?, ?)")) {
+            for (String[] kv : new String[][] {{"format", FORMAT}, {"version", Integer.toString(VERSION)},
+                {"created", Instant.now().toString()}, {"source", source}}) {
+                meta.setString(1, kv[0]);
+                meta.setString(2, kv[1]);
+                meta.executeUpdate();
+            }
+        }
+        insertObject = conn.prepareStatement("INSERT INTO objects VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        insertRef = conn.prepareStatement("INSERT INTO refs VALUES (?, ?, ?, ?, ?, ?)");
+    }
+
+    @Override
+    public void object(String db, long oid, String className, long tid, long pos, long size, boolean reachable,
+                       String state) throws IOException {
+        try {
+            insertObject.setString(1, db);
+            insertObject.setLong(2, oid);
+            insertObject.setString(3, className);
+            insertObject.setLong(4, tid);
+            insertObject.setLong(5, pos);
+            insertObject.setLong(6, size);
+            insertObject.setInt(7, reachable ? 1 : 0);
+            insertObject.setString(8, state);
+            insertObject.addBatch();
+            if (++pendingObjects == BATCH) {
+                insertObject.executeBatch();
+                pendingObjects = 0;
+            }
+        } catch (SQLException e) {
+            throw io(e);
+        }
+    }
+
+    @Override
+    public void reference(String referrerDb, long referrerOid, String targetDb, long targetOid, RefForm form)
+            throws IOException {
+        try {
+            insertRef.setString(1, referrerDb);
+            insertRef.setLong(2, referrerOid);
+            insertRef.setString(3, targetDb);
+            insertRef.setLong(4, targetOid);
+            insertRef.setString(5, form.label());
+            insertRef.setInt(6, form.strong() ? 1 : 0);
+            insertRef.addBatch();
+            if (++pendingRefs == BATCH) {
+                insertRef.executeBatch();
+                pendingRefs = 0;
+            }
+        } catch (SQLException e) {
+            throw io(e);
+        }
+    }
+
+    @Override
+    public void finish() throws IOException {
+        try {
+            insertObject.executeBatch();
+            insertRef.executeBatch();
+            try (Statement st = conn.createStatement()) {
+                for (String sql : INDEXES) {
+                    st.execute(sql);
+                }
+            }
+            conn.commit();
+        } catch (SQLException e) {
+            throw io(e);
+        }
+    }
+
+    @Override
+    public List<Referrer> referrers(String db, long oid) throws IOException {
+        String sql = "SELECT r.referrer_db, r.referrer_oid, o.class, o.reachable, r.form, r.strong FROM refs r"
+                + " LEFT JOIN objects o ON o.db = r.referrer_db AND o.oid = r.referrer_oid"
+                + " WHERE r.target_db = ? AND r.target_oid = ? ORDER BY r.referrer_db, r.referrer_oid";
+        List<Referrer> out = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            ps.setString(1, db);
+            ps.setLong(2, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Referrer(rs.getString(1), rs.getLong(2), rs.getString(3), rs.getInt(4) == 1,
+                            rs.getString(5), rs.getInt(6) == 1));
+                }
+            }
+        } catch (SQLException e) {
+            throw io(e);
+        }
+        return out;
+    }
+
+    @Override
+    public ObjectRow object(String db, long oid) throws IOException {
+        String sql = "SELECT class, tid, pos, size, reachable, state FROM objects WHERE db = ? AND oid = ?";
+        try (PreparedStatement ps = conn.prepareStatement(sql)) {
+            ps.setString(1, db);
+            ps.setLong(2, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new ObjectRow(db, oid, rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4),
+                        rs.getInt(5) == 1, rs.getString(6)) : null;
+            }
+        } catch (SQLException e) {
+            throw io(e);
+        }
+    }
+
+    @Override
+    public List<String> databases() throws IOException {
+        List<String> out = new ArrayList<>();
+        try (Statement st = conn.createStatement();
+             ResultSet rs = st.executeQuery("SELECT DISTINCT db FROM objects ORDER BY db")) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        } catch (SQLException e) {
+            throw io(e);
+        }
+        return out;
+    }
+
+    private IOException io(SQLException e) {
+        return new IOException(path + ": " + e.getMessage(), e);
+    }
+
+    @Override
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            if (insertObject != null) {
+                insertObject.close();
+                insertRef.close();
+            }
+            conn.close();
+        } catch (SQLException e) {
+            throw io(e);
+        }
+    }
+
+}
