@@ -112,9 +112,20 @@ public final class CheckRefs {
      * @throws FileStorageException if a storage cannot be read as a FileStorage at all
      */
     public Summary run(FindingSink sink) throws FileStorageException, IOException {
+        try (ObjectGraph graph = analyse(sink)) {
+            return graph.summary();
+        }
+    }
+
+    /**
+     * Runs the check like {@link #run} and keeps what it learnt: the objects, their references
+     * and reachability, with the storages still open for reading records. The caller closes it.
+     */
+    public ObjectGraph analyse(FindingSink sink) throws FileStorageException, IOException {
         long start = System.nanoTime();
         List<StorageFile> files = new ArrayList<>();
         ExecutorService pool = null;
+        boolean done = false;
         try {
             for (Database d : databases) {
                 files.add(StorageFile.open(d.path()));
@@ -126,20 +137,7 @@ public final class CheckRefs {
                     return t;
                 });
             }
-            for (int i = 0; i < databases.size(); i++) {
-                Db db = new Db(i, databases.get(i));
-                int n = i;
-                long t0 = System.nanoTime();
-                db.index = IndexPass.run(db.database, files.get(i), f -> add(f, n, GROUP_STRUCTURE, posOf(f)),
-                        options.progress(), options.split(), options.graph() != null);
-                long t1 = System.nanoTime();
-                db.refs = new ReferencePass(db.index, classes, pool, options.threads(), options.maxRecord(),
-                        options.progress()).run();
-                phase(db.database.name() + ": read headers", t0, t1);
-                phase(db.database.name() + ": extracted references", t1, System.nanoTime());
-                dbs.add(db);
-                byName.put(db.database.name(), db);
-            }
+            passes(files, pool);
             long t2 = System.nanoTime();
             List<Reachability.CrossEdge> cross = resolveCrossReferences();
             walk(cross);
@@ -157,15 +155,41 @@ public final class CheckRefs {
                 graph(options.graph());
                 phase("wrote the reference database", t4, System.nanoTime());
             }
-            return emit(sink, garbage, (System.nanoTime() - start) / 1e9);
+            Summary summary = emit(sink, garbage, (System.nanoTime() - start) / 1e9);
+            ObjectGraph graph = new ObjectGraph(views(), reach, classes, options.maxRecord(), summary, files);
+            done = true;
+            return graph;
         } finally {
             if (pool != null) {
                 pool.shutdownNow();
             }
-            for (StorageFile f : files) {
-                f.close();
+            if (!done) {
+                for (StorageFile f : files) {
+                    f.close();
+                }
             }
         }
+    }
+
+    private void passes(List<StorageFile> files, ExecutorService pool) throws FileStorageException, IOException {
+        for (int i = 0; i < databases.size(); i++) {
+            Db db = new Db(i, databases.get(i));
+            int n = i;
+            long t0 = System.nanoTime();
+            db.index = IndexPass.run(db.database, files.get(i), f -> add(f, n, GROUP_STRUCTURE, posOf(f)),
+                    options.progress(), options.split(), options.graph() != null);
+            long t1 = System.nanoTime();
+            db.refs = new ReferencePass(db.index, classes, pool, options.threads(), options.maxRecord(),
+                    options.progress()).run();
+            phase(db.database.name() + ": read headers", t0, t1);
+            phase(db.database.name() + ": extracted references", t1, System.nanoTime());
+            dbs.add(db);
+            byName.put(db.database.name(), db);
+        }
+    }
+
+    private List<ObjectGraph.Part> views() {
+        return dbs.stream().map(db -> new ObjectGraph.Part(db.database, db.index, db.refs)).toList();
     }
 
     private void phase(String name, long from, long to) {

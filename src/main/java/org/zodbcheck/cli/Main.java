@@ -69,6 +69,8 @@ public final class Main implements Callable<Integer> {
 
     static {
         COMMANDS.put("check-refs", CheckRefsCommand::new);
+        COMMANDS.put("referrers", ReferrersCommand::new);
+        COMMANDS.put("refs", RefsCommand::new);
         COMMANDS.put("help", CommandLine.HelpCommand::new);
     }
 

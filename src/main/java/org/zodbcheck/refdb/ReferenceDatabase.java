@@ -32,7 +32,7 @@ public interface ReferenceDatabase extends GraphListener, AutoCloseable {
     /** The object row of {@code (db, oid)}, or {@code null}. */
     ObjectRow object(String db, long oid) throws IOException;
 
-    /** The database names in the objects table. */
+    /** The database names in the objects table, in the order they were checked. */
     List<String> databases() throws IOException;
 
     Path path();

@@ -3,17 +3,17 @@ package org.zodbcheck.report;
 import org.zodbcheck.filestorage.Oid;
 
 /** How the text and JSON formats write single values. */
-final class Values {
+public final class Values {
     private Values() {
     }
 
     /** {@code db:0x92}, the form a user greps for. */
-    static String target(String db, long oid) {
+    public static String target(String db, long oid) {
         return db + ":" + Oid.repr(oid);
     }
 
     /** A text-format value: bare if it has no space, quote or backslash, else double-quoted. */
-    static String text(String v) {
+    public static String text(String v) {
         if (v.isEmpty()) {
             return "\"\"";
         }
@@ -27,7 +27,7 @@ final class Values {
     }
 
     /** A JSON string literal (also used for quoted text values). */
-    static String quote(String v) {
+    public static String quote(String v) {
         StringBuilder sb = new StringBuilder(v.length() + 2).append('"');
         for (int i = 0; i < v.length(); i++) {
             char c = v.charAt(i);
@@ -47,5 +47,34 @@ final class Values {
             }
         }
         return sb.append('"').toString();
+    }
+
+    /** Python's {@code repr()} of a {@code bytes} value ({@code b'/ admin'}), as fsdump prints user and description. */
+    public static String pyBytes(byte[] b) {
+        boolean single = false;
+        boolean dbl = false;
+        for (byte x : b) {
+            single |= x == '\'';
+            dbl |= x == '"';
+        }
+        char q = single && !dbl ? '"' : '\'';
+        StringBuilder sb = new StringBuilder(b.length + 3).append('b').append(q);
+        for (byte x : b) {
+            int c = x & 0xff;
+            if (c == q || c == '\\') {
+                sb.append('\\').append((char) c);
+            } else if (c == '\n') {
+                sb.append("\\n");
+            } else if (c == '\r') {
+                sb.append("\\r");
+            } else if (c == '\t') {
+                sb.append("\\t");
+            } else if (c < 0x20 || c >= 0x7f) {
+                sb.append(String.format("\\x%02x", c));
+            } else {
+                sb.append((char) c);
+            }
+        }
+        return sb.append(q).toString();
     }
 }

@@ -290,7 +290,7 @@ public final class SqliteRefDb implements ReferenceDatabase {
     public List<String> databases() throws IOException {
         List<String> out = new ArrayList<>();
         try (Statement st = conn.createStatement();
-             ResultSet rs = st.executeQuery("SELECT DISTINCT db FROM objects ORDER BY db")) {
+             ResultSet rs = st.executeQuery("SELECT db FROM objects GROUP BY db ORDER BY min(rowid)")) {
             while (rs.next()) {
                 out.add(rs.getString(1));
             }
