@@ -24,7 +24,7 @@ import org.zodbcheck.testing.TestData;
  * outputs. The configurations use paths relative to the case directory, where the tools ran;
  * the tests give them that directory explicitly (the launcher test runs them from it).
  */
-class MultiDatabaseTest {
+public class MultiDatabaseTest {
     private static final Path CASE = TestData.path("multidb");
 
     @TempDir
@@ -41,7 +41,7 @@ class MultiDatabaseTest {
     }
 
     /** zc.zodbdgc output as a multiset of reports ("!!!" + next line, or a "bad xref" line). */
-    static List<String> reports(String out) {
+    public static List<String> reports(String out) {
         List<String> lines = out.lines().toList();
         List<String> r = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {

@@ -1,0 +1,172 @@
+package org.zodbcheck.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.zodbcheck.check.MultiDatabaseTest;
+import org.zodbcheck.testing.Cli;
+import org.zodbcheck.testing.TestData;
+
+/** {@code check-refs -r}: the SQLite reference database, its documented query, its safety rules. */
+class RefDbTest {
+    @TempDir
+    Path tmp;
+
+    private Path refdb(String name) {
+        Path db = tmp.resolve(name + ".db");
+        List<String> args = new ArrayList<>(List.of("check-refs", "-q", "-r", db.toString()));
+        args.addAll(InspectTest.storage(name));
+        Cli r = Cli.run(args.toArray(String[]::new));
+        assertTrue(r.exit() <= 1, r.toString());
+        return db;
+    }
+
+    /** The SQL block that follows the marker in docs/refdb.md. */
+    private static String documentedQuery() throws IOException {
+        String doc = Files.readString(Path.of("docs/refdb.md"));
+        int marker = doc.indexOf("<!-- who-references-query -->");
+        int start = doc.indexOf("```sql\n", marker) + "```sql\n".length();
+        return doc.substring(start, doc.indexOf("```", start)).trim();
+    }
+
+    @Test
+    void documentedQueryFindsTheReferrerThroughTheDriver() throws Exception {
+        Path db = refdb("dangling");
+        String sql = documentedQuery();
+        assertTrue(sql.contains("target_oid_int = 0x92"), sql);
+        List<String> rows = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                rows.add(rs.getString(1) + " " + rs.getString(2) + " " + rs.getString(3) + " " + rs.getInt(4) + " "
+                        + rs.getString(5) + " " + rs.getInt(6));
+            }
+        }
+        assertEquals(List.of("main 0x16 BTrees.IOBTree.IOBucket 1 oid-klass 1"), rows);
+    }
+
+    @Test
+    void strongReferencesToUnloadableObjectsAreFsrefsReports() throws Exception {
+        Path db = refdb("dangling");
+        Set<String> got = new TreeSet<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db);
+             Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT r.referrer_db,"
+                     + " r.referrer_oid, r.target_db, r.target_oid FROM referrers r LEFT JOIN objects o"
+                     + " ON o.db = r.target_db AND o.oid = r.target_oid_int"
+                     + " WHERE r.strong = 1 AND (o.oid IS NULL OR o.state != 'data')")) {
+            while (rs.next()) {
+                got.add("[\"" + InspectTest.norm(rs.getString(1) + ":" + rs.getString(2)) + "\", \""
+                        + InspectTest.norm(rs.getString(3) + ":" + rs.getString(4)) + "\"]");
+            }
+        }
+        Set<String> expected = new TreeSet<>();
+        @SuppressWarnings("unchecked")
+        List<Object> pairs = (List<Object>) InspectTest.truth("dangling").get("expected_fsrefs_reports");
+        for (Object p : pairs) {
+            @SuppressWarnings("unchecked")
+            List<Object> pair = (List<Object>) p;
+            expected.add("[\"" + InspectTest.norm((String) pair.get(0)) + "\", \""
+                    + InspectTest.norm((String) pair.get(1)) + "\"]");
+        }
+        assertEquals(expected, got);
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.zodbcheck.cli.InspectTest#cases")
+    void referrersFromTheRefdbEqualReferrersFromTheStorage(String name) throws IOException {
+        Path db = refdb(name);
+        Cli missing = InspectTest.run("check-refs", name);
+        Set<String> targets = new TreeSet<>();
+        for (Map<String, Object> f : missing.json()) {
+            if (f.get("referrer_oid") != null && f.get("oid") != null) {
+                targets.add(f.get("db") + ":" + f.get("oid"));
+            }
+        }
+        for (String target : targets) {
+            Cli fromStorage = InspectTest.run("referrers", name, target);
+            Cli fromRefdb = Cli.run("referrers", "-q", "--format", "json", "--refdb", db.toString(), target);
+            assertEquals(0, fromRefdb.exit(), fromRefdb.toString());
+            assertEquals(fromStorage.out(), fromRefdb.out(), name + " " + target);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.zodbcheck.cli.InspectTest#refdbCases")
+    void zodbdgcFormatNamesTheReferrerAsZodbdgcDoes(String name) throws IOException {
+        Path db = tmp.resolve("r.db");
+        List<String> args = new ArrayList<>(List.of("check-refs", "-q", "--format", "zodbdgc", "-r", db.toString()));
+        Path blobs = TestData.path(name, "blobs").toAbsolutePath();
+        if (Files.isDirectory(blobs)) {
+            args.addAll(List.of("--blob-dir", blobs.toString()));
+        }
+        args.addAll(InspectTest.storage(name));
+        Cli r = Cli.run(args.toArray(String[]::new));
+        String expected = Files.readString(TestData.path(name, "expected", "check-refs-r.stdout"))
+                .replace("<case-dir>/blobs/blobs/", blobs + "/");
+        assertEquals(MultiDatabaseTest.reports(expected), MultiDatabaseTest.reports(r.out()), r.toString());
+    }
+
+    @Test
+    void refusesToWriteOverAStorageItsIndexOrAnyOtherFile() throws IOException {
+        Path fs = Files.copy(TestData.path("dangling", "Data.fs"), tmp.resolve("Data.fs"));
+        Path index = Files.writeString(tmp.resolve("Data.fs.index"), "not really an index");
+        Path notes = Files.writeString(tmp.resolve("notes.txt"), "operator notes");
+        byte[] fsBytes = Files.readAllBytes(fs);
+        for (Path target : List.of(fs, index, notes, tmp.resolve(".").resolve("Data.fs"))) {
+            Cli r = Cli.run("check-refs", "-q", "-r", target.toString(), fs.toString());
+            assertEquals(2, r.exit(), r.toString());
+            assertTrue(r.err().startsWith("zodbcheck: " + target), r.err());
+            assertTrue(r.err().contains("refusing to write over it"), r.err());
+        }
+        assertArrayEquals(fsBytes, Files.readAllBytes(fs));
+        assertEquals("not really an index", Files.readString(index));
+        assertEquals("operator notes", Files.readString(notes));
+        Path db = tmp.resolve("refs.db");
+        assertEquals(1, Cli.run("check-refs", "-q", "-r", db.toString(), fs.toString()).exit());
+        Cli again = Cli.run("check-refs", "-q", "-r", db.toString(), fs.toString());
+        assertEquals(1, again.exit(), "an earlier reference database is replaced: " + again);
+        Cli notRefdb = Cli.run("referrers", "--refdb", notes.toString(), "0x92");
+        assertEquals(3, notRefdb.exit(), notRefdb.toString());
+        assertTrue(notRefdb.err().contains("is not a zodbcheck reference database"), notRefdb.err());
+    }
+
+    @Test
+    void opensInTheSqliteCommandLineClient() throws Exception {
+        assumeTrue(onPath("sqlite3"), "the sqlite3 command-line client is not installed");
+        Path db = refdb("dangling");
+        Process p = new ProcessBuilder("sqlite3", "-readonly", db.toString(), documentedQuery())
+                .redirectErrorStream(true).start();
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals("main|0x16|BTrees.IOBTree.IOBucket|1|oid-klass|1\n", out);
+    }
+
+    private static boolean onPath(String command) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
+            if (Files.isExecutable(Path.of(dir, command))) {
+                return true;
+            }
+        }
+        return false;
+    }
+}
