@@ -502,12 +502,19 @@ public final class CheckRefs {
         return Long.compareUnsigned(o1, o0) < 0 ? new int[] {db, idx} : current;
     }
 
-    /** Hands every object and reference to the listener (the reference database). */
+    /**
+     * Hands every object and reference to the listener (the reference database): objects by
+     * oid, then the references of each object together, objects by oid. Oids are ordered as
+     * signed numbers, the order of the integer keys of the reference database.
+     */
     private void graph(GraphListener out) throws IOException {
+        List<int[]> orders = new ArrayList<>();
         for (Db db : dbs) {
+            int[] order = bySignedOid(db.index);
+            orders.add(order);
             StorageIndex ix = db.index;
             String name = db.database.name();
-            for (int idx = 0; idx < db.records(); idx++) {
+            for (int idx : order) {
                 String state = switch (ix.stateOf(idx)) {
                     case StorageIndex.DELETED -> "no-data";
                     case StorageIndex.BROKEN -> "unloadable";
@@ -518,21 +525,40 @@ public final class CheckRefs {
             }
         }
         for (Db db : dbs) {
+            Map<Integer, List<ReferencePass.CrossRef>> cross = new HashMap<>();
+            for (ReferencePass.CrossRef c : db.refs.cross) {
+                cross.computeIfAbsent(c.from(), k -> new ArrayList<>()).add(c);
+            }
             StorageIndex ix = db.index;
             String name = db.database.name();
             RefGraph g = db.refs.graph;
-            for (int idx = 0; idx < db.records(); idx++) {
+            for (int idx : orders.get(db.number)) {
+                long oid = ix.oids.oid(idx);
                 int s = g.start(idx);
                 for (int e = s; e < s + g.count(idx); e++) {
                     int t = g.target(e);
                     long toid = t < db.records() ? ix.oids.oid(t) : db.refs.phantoms.oid(t - db.records());
-                    out.reference(name, ix.oids.oid(idx), name, toid, ReferencePass.form(g.flags(e)));
+                    out.reference(name, oid, name, toid, ReferencePass.form(g.flags(e)));
+                }
+                for (ReferencePass.CrossRef c : cross.getOrDefault(idx, List.of())) {
+                    out.reference(name, oid, c.db(), c.oid(), c.form());
                 }
             }
-            for (ReferencePass.CrossRef c : db.refs.cross) {
-                out.reference(name, ix.oids.oid(c.from()), c.db(), c.oid(), c.form());
-            }
         }
+    }
+
+    /** The object numbers of a storage, ordered by oid as a signed number. */
+    private static int[] bySignedOid(StorageIndex ix) {
+        long[] oids = new long[ix.size()];
+        for (int i = 0; i < oids.length; i++) {
+            oids[i] = ix.oids.oid(i);
+        }
+        java.util.Arrays.sort(oids);
+        int[] order = new int[oids.length];
+        for (int i = 0; i < oids.length; i++) {
+            order[i] = ix.oids.find(oids[i]);
+        }
+        return order;
     }
 
     /** Counts unreachable objects with data per database, listing them if asked. */

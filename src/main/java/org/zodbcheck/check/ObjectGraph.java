@@ -126,6 +126,21 @@ public final class ObjectGraph implements Closeable {
         return hasRecord(n) && parts.get(n.db()).index().is(n.idx(), StorageIndex.UNREADABLE);
     }
 
+    /** What is wrong with the object's current data (as check-refs reports it), or {@code null}. */
+    public String problem(Node n) {
+        for (ReferencePass.RecordProblem p : parts.get(n.db()).refs().problems) {
+            if (p.idx() == n.idx() && hasRecord(n)) {
+                return p.message();
+            }
+        }
+        return null;
+    }
+
+    /** The header of the record that holds the current data (after backpointers), or {@code null}. */
+    public DataHeader dataHeader(Node n) throws IOException {
+        return cause(n) != null ? null : header(n.db(), parts.get(n.db()).index().dataPos[n.idx()]);
+    }
+
     public boolean reachable(Node n) {
         return reach.reachable(n.db(), n.idx());
     }
@@ -167,8 +182,7 @@ public final class ObjectGraph implements Closeable {
         if (cause(n) != null) {
             return null;
         }
-        Part p = parts.get(n.db());
-        DataHeader h = header(n.db(), p.index().dataPos[n.idx()]);
+        DataHeader h = dataHeader(n);
         if (h.plen() > maxRecord) {
             return null;
         }

@@ -70,6 +70,8 @@ public final class Main implements Callable<Integer> {
     static {
         COMMANDS.put("check-refs", CheckRefsCommand::new);
         COMMANDS.put("referrers", ReferrersCommand::new);
+        COMMANDS.put("path", PathCommand::new);
+        COMMANDS.put("show", ShowCommand::new);
         COMMANDS.put("refs", RefsCommand::new);
         COMMANDS.put("help", CommandLine.HelpCommand::new);
     }

@@ -26,8 +26,9 @@ import org.zodbcheck.refdb.ReferenceDatabase;
  *
  * <pre>
  * zodbcheck_meta(key TEXT PRIMARY KEY, value TEXT)   format = zodbcheck-refdb, version = 1, ...
- * objects(db, oid, class, tid, pos, size, reachable, state)
- * refs(referrer_db, referrer_oid, target_db, target_oid, form, strong)
+ * objects(db, oid, class, tid, pos, size, reachable, state)     primary key (db, oid)
+ * refs(referrer_db, referrer_oid, n, target_db, target_oid, form, strong)
+ *                                                  primary key (referrer_db, referrer_oid, n)
  * objects_hex, referrers: views with oids and tids as ZODB prints them (0x92)
  * </pre>
  *
@@ -38,7 +39,6 @@ public final class SqliteRefDb implements ReferenceDatabase {
     static final String FORMAT = ReferenceDatabase.FORMAT;
     static final int VERSION = ReferenceDatabase.VERSION;
     private static final byte[] SQLITE_HEADER = "SQLite format 3\0".getBytes(StandardCharsets.ISO_8859_1);
-    private static final int BATCH = 10_000;
 
     /** ZODB's {@code oid_repr} in SQL: {@code 0x} and the hex digits, padded to an even count. */
     private static final String REPR = "'0x' || substr('0', 1, length(printf('%x', X)) % 2) || printf('%x', X)";
@@ -47,15 +47,16 @@ public final class SqliteRefDb implements ReferenceDatabase {
     // up to date row by row; the hex forms are computed by views, not stored.
     private static final String[] SCHEMA = {
         "CREATE TABLE zodbcheck_meta (key TEXT PRIMARY KEY, value TEXT)",
+        // Both tables are clustered on their key and filled in key order, so that SQLite appends
+        // and no index on the referrer has to be sorted afterwards.
         "CREATE TABLE objects (db TEXT NOT NULL, oid INTEGER NOT NULL, class TEXT, tid INTEGER, pos INTEGER,"
-            + " size INTEGER, reachable INTEGER NOT NULL, state TEXT NOT NULL)",
-        "CREATE TABLE refs (referrer_db TEXT NOT NULL, referrer_oid INTEGER NOT NULL, target_db TEXT NOT NULL,"
-            + " target_oid INTEGER NOT NULL, form TEXT NOT NULL, strong INTEGER NOT NULL)",
+            + " size INTEGER, reachable INTEGER NOT NULL, state TEXT NOT NULL, PRIMARY KEY (db, oid)) WITHOUT ROWID",
+        "CREATE TABLE refs (referrer_db TEXT NOT NULL, referrer_oid INTEGER NOT NULL, n INTEGER NOT NULL,"
+            + " target_db TEXT NOT NULL, target_oid INTEGER NOT NULL, form TEXT NOT NULL, strong INTEGER NOT NULL,"
+            + " PRIMARY KEY (referrer_db, referrer_oid, n)) WITHOUT ROWID",
     };
     private static final String[] INDEXES = {
-        "CREATE UNIQUE INDEX objects_oid ON objects (db, oid)",
         "CREATE INDEX refs_target ON refs (target_db, target_oid)",
-        "CREATE INDEX refs_referrer ON refs (referrer_db, referrer_oid)",
         "CREATE VIEW objects_hex AS SELECT db, " + REPR.replace("X", "oid") + " AS oid, class, "
             + REPR.replace("X", "tid") + " AS tid, pos, size, reachable, state FROM objects",
         "CREATE VIEW referrers AS SELECT r.target_db, " + REPR.replace("X", "r.target_oid") + " AS target_oid,"
@@ -67,10 +68,13 @@ public final class SqliteRefDb implements ReferenceDatabase {
 
     private final Path path;
     private final Connection conn;
-    private PreparedStatement insertObject;
-    private PreparedStatement insertRef;
-    private int pendingObjects;
-    private int pendingRefs;
+    private BulkInsert objects;
+    private BulkInsert refs;
+    private final List<String> databases = new ArrayList<>();
+    /** The referrer of the last reference, and how many references it had so far. */
+    private String lastDb;
+    private long lastOid;
+    private int n;
 
     private SqliteRefDb(Path path, Connection conn) {
         this.path = path;
@@ -188,27 +192,20 @@ public final class SqliteRefDb implements ReferenceDatabase {
                 meta.executeUpdate();
             }
         }
-        insertObject = conn.prepareStatement("INSERT INTO objects VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-        insertRef = conn.prepareStatement("INSERT INTO refs VALUES (?, ?, ?, ?, ?, ?)");
+        objects = new BulkInsert(conn, "objects", List.of("db", "class", "reachable", "state"),
+                List.of("oid", "tid", "pos", "size"));
+        refs = new BulkInsert(conn, "refs", List.of("referrer_db", "target_db", "form", "strong"),
+                List.of("referrer_oid", "n", "target_oid"));
     }
 
     @Override
     public void object(String db, long oid, String className, long tid, long pos, long size, boolean reachable,
                        String state) throws IOException {
         try {
-            insertObject.setString(1, db);
-            insertObject.setLong(2, oid);
-            insertObject.setString(3, className);
-            insertObject.setLong(4, tid);
-            insertObject.setLong(5, pos);
-            insertObject.setLong(6, size);
-            insertObject.setInt(7, reachable ? 1 : 0);
-            insertObject.setString(8, state);
-            insertObject.addBatch();
-            if (++pendingObjects == BATCH) {
-                insertObject.executeBatch();
-                pendingObjects = 0;
+            if (databases.isEmpty() || !databases.get(databases.size() - 1).equals(db)) {
+                databases.add(db);
             }
+            objects.add(Arrays.asList(db, className, reachable ? 1 : 0, state), oid, tid, pos, size);
         } catch (SQLException e) {
             throw io(e);
         }
@@ -217,18 +214,14 @@ public final class SqliteRefDb implements ReferenceDatabase {
     @Override
     public void reference(String referrerDb, long referrerOid, String targetDb, long targetOid, RefForm form)
             throws IOException {
+        if (referrerOid != lastOid || !referrerDb.equals(lastDb)) {
+            lastDb = referrerDb;
+            lastOid = referrerOid;
+            n = 0;
+        }
         try {
-            insertRef.setString(1, referrerDb);
-            insertRef.setLong(2, referrerOid);
-            insertRef.setString(3, targetDb);
-            insertRef.setLong(4, targetOid);
-            insertRef.setString(5, form.label());
-            insertRef.setInt(6, form.strong() ? 1 : 0);
-            insertRef.addBatch();
-            if (++pendingRefs == BATCH) {
-                insertRef.executeBatch();
-                pendingRefs = 0;
-            }
+            refs.add(Arrays.asList(referrerDb, targetDb, form.label(), form.strong() ? 1 : 0), referrerOid, n++,
+                    targetOid);
         } catch (SQLException e) {
             throw io(e);
         }
@@ -237,8 +230,13 @@ public final class SqliteRefDb implements ReferenceDatabase {
     @Override
     public void finish() throws IOException {
         try {
-            insertObject.executeBatch();
-            insertRef.executeBatch();
+            objects.flush();
+            refs.flush();
+            try (PreparedStatement meta = conn.prepareStatement("INSERT INTO zodbcheck_meta VALUES (?, ?)")) {
+                meta.setString(1, "databases");
+                meta.setString(2, String.join(" ", databases));
+                meta.executeUpdate();
+            }
             try (Statement st = conn.createStatement()) {
                 for (String sql : INDEXES) {
                     st.execute(sql);
@@ -288,16 +286,12 @@ public final class SqliteRefDb implements ReferenceDatabase {
 
     @Override
     public List<String> databases() throws IOException {
-        List<String> out = new ArrayList<>();
         try (Statement st = conn.createStatement();
-             ResultSet rs = st.executeQuery("SELECT db FROM objects GROUP BY db ORDER BY min(rowid)")) {
-            while (rs.next()) {
-                out.add(rs.getString(1));
-            }
+             ResultSet rs = st.executeQuery("SELECT value FROM zodbcheck_meta WHERE key = 'databases'")) {
+            return rs.next() && !rs.getString(1).isEmpty() ? List.of(rs.getString(1).split(" ")) : List.of();
         } catch (SQLException e) {
             throw io(e);
         }
-        return out;
     }
 
     private IOException io(SQLException e) {
@@ -312,9 +306,9 @@ public final class SqliteRefDb implements ReferenceDatabase {
     @Override
     public void close() throws IOException {
         try {
-            if (insertObject != null) {
-                insertObject.close();
-                insertRef.close();
+            if (objects != null) {
+                objects.close();
+                refs.close();
             }
             conn.close();
         } catch (SQLException e) {
