@@ -60,9 +60,9 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
     private CommandSpec spec;
 
     @Parameters(arity = "1..*", paramLabel = "FILE",
-            description = {"A Data.fs (opened read-only), or one or more configuration files (zodb.conf,",
-                "zope.conf, zeo.conf) whose databases are checked together. Relative paths in a",
-                "configuration resolve against the current directory, as ZConfig and zc.zodbdgc do."})
+            description = "A Data.fs (opened read-only), or one or more configuration files (zodb.conf,"
+                    + " zope.conf, zeo.conf) whose databases are checked together. Relative paths in a"
+                    + " configuration resolve against the current directory, as ZConfig and zc.zodbdgc do.")
     private List<Path> inputs;
 
     @Option(names = {"-f", "--file-storage"}, paramLabel = "NAME=PATH",
@@ -88,10 +88,10 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
     private String dbName;
 
     @Option(names = {"-r", "--refdb"}, paramLabel = "REFDB",
-            description = {"Also write a reference database: a SQLite file with every current object and every",
-                "reference (docs/refdb.md), for 'referrers' and 'path' and for sqlite3. Replaces an",
-                "earlier one; refuses any other existing file. With --format zodbdgc, reports name a",
-                "referrer instead of '?', as multi-zodb-check-refs -r does."})
+            description = "Also write a reference database: a SQLite file with every current object and every"
+                    + " reference (docs/refdb.md), for 'referrers --refdb' and for sqlite3. Replaces an earlier"
+                    + " one; refuses any other existing file. With --format zodbdgc, reports name a referrer"
+                    + " instead of '?', as multi-zodb-check-refs -r does.")
     private Path refdbPath;
 
     @Option(names = "--list-garbage",

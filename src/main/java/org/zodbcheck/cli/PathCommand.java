@@ -15,7 +15,9 @@ import picocli.CommandLine.Command;
         sortOptions = false,
         customSynopsis = {"zodbcheck path [OPTIONS] FILE... OID..."},
         description = {
-            "Show the chain of references from a root to OID, one line per hop with oid, class,",
+            "Show how OID is reached from a root, with attribute names and keys.",
+            "",
+            "Prints the chain of references from a root to OID, one line per hop with oid, class,",
             "state and the attribute name or mapping key under which the reference sits in the",
             "referrer's pickle. For an oid that cannot be loaded (a POSKeyError) or an unreachable",
             "object: one chain per referrer, each from a root (or, for garbage, from the topmost",

@@ -41,10 +41,10 @@ abstract class QueryCommand implements Callable<Integer>, Main.Debuggable {
     CommandSpec spec;
 
     @Parameters(paramLabel = "FILE|OID", arity = "0..*",
-            description = {"Storages and oids. A Data.fs (opened read-only) or configuration files (zodb.conf,",
-                "zope.conf, zeo.conf), then oids as decimal (13184375), hex (0xc92d77), fsdump's 16 hex",
-                "digits, or the 8-byte string of a traceback ('\\x00\\x00\\x00\\x00\\x00\\xc9-w', b'...'),",
-                "optionally prefixed by a database name as findings print them (catalog:0x05)."})
+            description = "Storages and oids. A Data.fs (opened read-only) or configuration files (zodb.conf,"
+                    + " zope.conf, zeo.conf), then oids as decimal (13184375), hex (0xc92d77), fsdump's 16 hex"
+                    + " digits, or the 8-byte string of a traceback ('\\x00\\x00\\x00\\x00\\x00\\xc9-w',"
+                    + " b'...'), optionally prefixed by a database name as findings print them (catalog:0x05).")
     List<String> args = new ArrayList<>();
 
     @Option(names = {"-f", "--file-storage"}, paramLabel = "NAME=PATH",

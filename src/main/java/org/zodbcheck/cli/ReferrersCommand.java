@@ -22,8 +22,10 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         customSynopsis = {"zodbcheck referrers [OPTIONS] (FILE... | --refdb REFDB) OID..."},
         description = {
-            "List the objects whose current revision refers to OID: one line per referrer and",
-            "reference form, with its class and whether a root reaches it. Reads the storage",
+            "List the objects that refer to OID.",
+            "",
+            "One line per object whose current revision refers to OID and reference form,",
+            "with its class and whether a root reaches it. Reads the storage",
             "(a full pass, as check-refs does), or a reference database written by check-refs -r.",
             "Never writes anything."},
         footer = {"",

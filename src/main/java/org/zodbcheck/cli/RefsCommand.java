@@ -16,7 +16,9 @@ import picocli.CommandLine.Command;
         sortOptions = false,
         customSynopsis = {"zodbcheck refs [OPTIONS] FILE... [OID...]"},
         description = {
-            "List the persistent references of every current object (or of the given oids), one",
+            "List the persistent references of current objects.",
+            "",
+            "Lists the references of every current object (or of the given oids), one",
             "line per reference in pickle order, objects by oid: a reference that appears twice in",
             "a record is listed twice. Weak and cross-database references included. Never writes",
             "anything."},

@@ -25,7 +25,9 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         customSynopsis = {"zodbcheck show [OPTIONS] FILE... OID..."},
         description = {
-            "Show an object's current record: class, state, whether a root reaches it, tid and",
+            "Show an object's current record, references and history.",
+            "",
+            "Shows the current record: class, state, whether a root reaches it, tid and",
             "time, the transaction's user and description, file position, data size, the",
             "backpointer chain, and every outgoing reference with its form, where it sits in the",
             "pickle and whether its target can be loaded. Never writes anything."},
