@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.zodbcheck.check.CheckRefs;
 import org.zodbcheck.check.Database;
+import org.zodbcheck.check.Kind;
 import org.zodbcheck.check.ObjectGraph;
 import org.zodbcheck.config.ConfigException;
 import org.zodbcheck.filestorage.FileStorageException;
@@ -155,8 +156,18 @@ abstract class QueryCommand implements Callable<Integer>, Main.Debuggable {
         if (meter != null) {
             options = options.withProgress(meter);
         }
+        int[] damage = new int[1];
         try {
-            return new CheckRefs(databases, options).analyse(finding -> { });
+            ObjectGraph graph = new CheckRefs(databases, options).analyse(finding -> {
+                if (finding.kind() == Kind.STRUCTURE) {
+                    damage[0]++;
+                }
+            });
+            if (damage[0] > 0) {
+                note("zodbcheck: note: " + damage[0] + " structure finding" + (damage[0] == 1 ? "" : "s")
+                        + " while reading; answers cover the part of the file ZODB reads (see check-refs)");
+            }
+            return graph;
         } catch (FileStorageException e) {
             err().println("zodbcheck: " + e.describe());
             throw new Exit(ExitCode.UNREADABLE);

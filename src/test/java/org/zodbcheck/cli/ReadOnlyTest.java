@@ -46,6 +46,12 @@ class ReadOnlyTest {
             Cli r = Cli.run("check-refs", "--format", format, "--list-garbage", fs.toString());
             assertTrue(r.exit() == 0 || r.exit() == 1, r.toString());
         }
+        String f = fs.toString();
+        for (String[] args : new String[][] {{"referrers", f, "0x01"}, {"path", f, "0x01", "0x07"},
+            {"show", "--history", "--pickle", f, "0", "0x07"}, {"refs", f}, {"refs", "--format", "json", f, "0x07"}}) {
+            Cli r = Cli.run(args);
+            assertTrue(r.exit() == 0 || r.exit() == 1, r.toString());
+        }
 
         assertEquals(before, list(dir));
         assertEquals(dirBefore, Files.getLastModifiedTime(dir));
