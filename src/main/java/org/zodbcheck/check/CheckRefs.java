@@ -33,32 +33,37 @@ public final class CheckRefs {
      * @param split the second pass reads the file in parts of about this many bytes, one thread
      *     per part
      * @param graph receives every object and reference after the walk, or {@code null}
+     * @param history also look at the references of older revisions ({@code history-dangling})
      */
     public record Options(boolean listGarbage, int threads, long maxRecord, Progress progress, long split,
-                          GraphListener graph) {
+                          GraphListener graph, boolean history) {
         public static Options defaults() {
             return new Options(false, Runtime.getRuntime().availableProcessors(), 1L << 30, Progress.NONE, 4L << 20,
-                    null);
+                    null, false);
+        }
+
+        public Options withHistory(boolean h) {
+            return new Options(listGarbage, threads, maxRecord, progress, split, graph, h);
         }
 
         public Options withListGarbage(boolean list) {
-            return new Options(list, threads, maxRecord, progress, split, graph);
+            return new Options(list, threads, maxRecord, progress, split, graph, history);
         }
 
         public Options withThreads(int n) {
-            return new Options(listGarbage, n, maxRecord, progress, split, graph);
+            return new Options(listGarbage, n, maxRecord, progress, split, graph, history);
         }
 
         public Options withProgress(Progress p) {
-            return new Options(listGarbage, threads, maxRecord, p, split, graph);
+            return new Options(listGarbage, threads, maxRecord, p, split, graph, history);
         }
 
         public Options withSplit(long bytes) {
-            return new Options(listGarbage, threads, maxRecord, progress, bytes, graph);
+            return new Options(listGarbage, threads, maxRecord, progress, bytes, graph, history);
         }
 
         public Options withGraph(GraphListener g) {
-            return new Options(listGarbage, threads, maxRecord, progress, split, g);
+            return new Options(listGarbage, threads, maxRecord, progress, split, g, history);
         }
     }
 
@@ -146,6 +151,11 @@ public final class CheckRefs {
             referenceFindings();
             recordFindings();
             blobFindings();
+            if (options.history()) {
+                long t5 = System.nanoTime();
+                historyFindings();
+                phase("read the older revisions", t5, System.nanoTime());
+            }
             long[] garbage = garbage();
             addReferrers();
             phase("walked the references", t2, t3);
@@ -408,6 +418,51 @@ public final class CheckRefs {
                         reach.reachable(db.number, idx), p.message(), null), db.number, GROUP_OBJECT, db.index.currentPos[idx]);
             }
         }
+    }
+
+    /** References of older revisions to objects that cannot be loaded now (see {@link HistoryPass}). */
+    private void historyFindings() throws IOException {
+        for (Db db : dbs) {
+            HistoryPass pass = new HistoryPass(db.index, options.maxRecord(), this::loadability,
+                    idx -> currentTargets(db, idx));
+            for (HistoryPass.Old o : pass.run()) {
+                Db target = byName.get(o.targetDb());
+                int node = node(target, o.target());
+                Long deleted = o.cause() == Cause.NO_DATA ? tidOf(target, node) : null;
+                Referrer referrer = new Referrer(db.database.name(), o.oid(), classes.name(db.index.classId[o.idx()]),
+                        o.tid(), o.pos());
+                add(new ReferenceFinding(Kind.HISTORY_DANGLING, o.targetDb(), o.target(), o.cause(), referrer,
+                        reach.reachable(db.number, o.idx()), o.form(), o.klass(), deleted, List.of()), db.number,
+                        GROUP_OBJECT, o.pos());
+            }
+        }
+    }
+
+    private Cause loadability(String db, long oid) {
+        Db d = byName.get(db);
+        if (d == null) {
+            return null;
+        }
+        int idx = d.index.oids.find(oid);
+        return idx < 0 ? Cause.NO_RECORD : cause(d, idx);
+    }
+
+    /** {@code db:oid} of every target of an object's current revision. */
+    private java.util.Set<String> currentTargets(Db db, int idx) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        RefGraph g = db.refs.graph;
+        int s = g.start(idx);
+        for (int e = s; e < s + g.count(idx); e++) {
+            int t = g.target(e);
+            long toid = t < db.records() ? db.index.oids.oid(t) : db.refs.phantoms.oid(t - db.records());
+            out.add(db.database.name() + ":" + toid);
+        }
+        for (ReferencePass.CrossRef c : db.refs.cross) {
+            if (c.from() == idx) {
+                out.add(c.db() + ":" + c.oid());
+            }
+        }
+        return out;
     }
 
     private void blobFindings() throws IOException {

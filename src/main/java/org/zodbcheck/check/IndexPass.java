@@ -218,7 +218,12 @@ final class IndexPass {
             case DAMAGE -> Severity.ERROR;
             case INCOMPLETE_TAIL, LEGACY -> Severity.WARNING;
         };
+        String message = p.message();
+        if (p.kind() == StructureProblem.Kind.INCOMPLETE_TAIL && index.file.live()) {
+            s = Severity.INFO;
+            message += " (the storage is being written to: a commit in progress)";
+        }
         out.accept(new StructureFinding(s, index.db.name(), index.file.path().toString(), p.pos(), p.offset(),
-                p.oid(), p.message()));
+                p.oid(), message));
     }
 }

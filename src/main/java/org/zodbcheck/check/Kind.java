@@ -23,7 +23,13 @@ public enum Kind {
     /** A blob file that no current or older record accounts for. */
     ORPHAN_BLOB("orphan-blob", Severity.INFO),
     /** A current blob record whose file is empty (legal, but worth knowing). */
-    EMPTY_BLOB("empty-blob", Severity.INFO);
+    EMPTY_BLOB("empty-blob", Severity.INFO),
+    /** {@code Data.fs.index} covers less than the data: normal after a crash; ZODB reads the rest. */
+    STALE_INDEX("stale-index", Severity.INFO),
+    /** {@code Data.fs.index} that ZODB ignores (warning) or that misleads it (error). */
+    BAD_INDEX("bad-index", Severity.WARNING),
+    /** An older revision refers to an object that cannot be loaded: undoing back to it would bring a POSKeyError back. */
+    HISTORY_DANGLING("history-dangling", Severity.INFO);
 
     private final String label;
     private final Severity severity;

@@ -5,7 +5,9 @@ import org.zodbcheck.pickle.RefForm;
 
 /**
  * A reference whose target cannot be loaded: {@code poskeyerror}, {@code dangling},
- * {@code weak-dangling}, {@code bad-db}, {@code bad-xref}.
+ * {@code weak-dangling}, {@code bad-db}, {@code bad-xref}, and {@code history-dangling}, whose
+ * referrer is an older revision ({@link Referrer#tid()} and {@link Referrer#pos()} are that
+ * revision's).
  *
  * @param db the target's database
  * @param oid the target
@@ -45,7 +47,10 @@ public record ReferenceFinding(Kind kind, String db, long oid, Cause cause, Refe
         }
         String from = referrer.db() + ":" + org.zodbcheck.filestorage.Oid.repr(referrer.oid())
                 + (referrer.className() != null ? " (" + referrer.className() + ")" : "");
-        return target + " " + why + "; " + ref() + " reference from " + from
+        String history = kind == Kind.HISTORY_DANGLING ? " in its older revision "
+                + org.zodbcheck.filestorage.Tid.repr(referrer.tid()) + " (record at " + referrer.pos() + "): undoing back"
+                + " to that revision would bring a POSKeyError back" : "";
+        return target + " " + why + "; " + ref() + " reference from " + from + history
                 + (reachable ? ", which is reachable" : ", which is garbage");
     }
 

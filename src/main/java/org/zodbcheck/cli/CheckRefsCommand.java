@@ -17,6 +17,7 @@ import org.zodbcheck.check.Severity;
 import org.zodbcheck.check.Summary;
 import org.zodbcheck.config.ConfigException;
 import org.zodbcheck.filestorage.FileStorageException;
+import org.zodbcheck.filestorage.StorageFile;
 import org.zodbcheck.refdb.RefDbException;
 import org.zodbcheck.refdb.ReferenceDatabase;
 import org.zodbcheck.refdb.ReferenceDatabases;
@@ -48,7 +49,8 @@ import picocli.CommandLine.Spec;
             "Finding kinds (severity): poskeyerror (error), dangling (warning: from garbage),",
             "weak-dangling (info), unreadable-record (error), structure (error; warning for an",
             "unfinished last transaction), bad-db (error), bad-xref (warning), missing-blob",
-            "(error), orphan-blob (info), empty-blob (info), garbage (info, --list-garbage).",
+            "(error), orphan-blob (info), empty-blob (info), garbage (info, --list-garbage),",
+            "history-dangling (info, --history).",
             "",
             "Exit codes: 0 no finding at or above --fail-on, 1 findings, 2 usage or",
             "configuration error, 3 the input cannot be read as a FileStorage (missing file,",
@@ -99,6 +101,12 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
                     + " them either way.")
     private boolean listGarbage;
 
+    @Option(names = "--history",
+            description = "Also read the references of older revisions: history-dangling (info) names each old"
+                    + " revision that refers to an object that cannot be loaded now, which undoing back to it"
+                    + " would bring back.")
+    private boolean history;
+
     @Option(names = "--fail-on", paramLabel = "SEVERITY", defaultValue = "error",
             description = "Exit 1 when a finding of this severity or worse is found: error (default), warning or"
                     + " info.")
@@ -107,6 +115,10 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
     @Option(names = "--threads", paramLabel = "N",
             description = "Threads scanning pickles (default: the number of processors).")
     private Integer threads;
+
+    @Option(names = "--max-rate", paramLabel = "MB/s",
+            description = "Read at most this many megabytes per second (spares a production server's disk).")
+    private Double maxRate;
 
     @Option(names = {"-q", "--quiet"}, description = "No summary and no progress on stderr.")
     private boolean quiet;
@@ -151,13 +163,16 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
         if (threads != null && threads < 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1");
         }
+        if (maxRate != null && !(maxRate > 0)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-rate must be a positive number");
+        }
         Printer printer = switch (fmt) {
             case TEXT -> new TextPrinter(out);
             case JSON -> new JsonPrinter(out);
             case ZODBDGC -> new ZodbdgcPrinter(out, err, refdbPath != null);
             case FSREFS -> new FsrefsPrinter(out, err);
         };
-        CheckRefs.Options options = CheckRefs.Options.defaults().withListGarbage(listGarbage);
+        CheckRefs.Options options = CheckRefs.Options.defaults().withListGarbage(listGarbage).withHistory(history);
         if (threads != null) {
             options = options.withThreads(threads);
         }
@@ -185,6 +200,7 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
             options = options.withGraph(refdb);
         }
         Summary summary;
+        StorageFile.throttle(maxRate == null ? 0 : (long) (maxRate * 1_000_000));
         try (ReferenceDatabase written = refdb) {
             summary = new CheckRefs(databases, options).run(printer);
             if (written != null) {
@@ -199,6 +215,7 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
             err.println("zodbcheck: I/O error: " + e.getMessage());
             return ExitCode.UNREADABLE;
         } finally {
+            StorageFile.throttle(0);
             if (meter != null) {
                 meter.clear();
             }

@@ -70,6 +70,7 @@ public final class Main implements Callable<Integer> {
 
     static {
         COMMANDS.put("check-refs", CheckRefsCommand::new);
+        COMMANDS.put("verify", VerifyCommand::new);
         COMMANDS.put("referrers", ReferrersCommand::new);
         COMMANDS.put("path", PathCommand::new);
         COMMANDS.put("show", ShowCommand::new);

@@ -26,4 +26,33 @@ public final class Bytes {
                 | ((b[off + 2] & 0xff) << 8)
                 | (b[off + 3] & 0xff);
     }
+
+    /** Python's {@code repr()} of a {@code bytes} value ({@code b'/ admin'}), as fsdump prints user and description. */
+    public static String pyRepr(byte[] b) {
+        boolean single = false;
+        boolean dbl = false;
+        for (byte x : b) {
+            single |= x == '\'';
+            dbl |= x == '"';
+        }
+        char q = single && !dbl ? '"' : '\'';
+        StringBuilder sb = new StringBuilder(b.length + 3).append('b').append(q);
+        for (byte x : b) {
+            int c = x & 0xff;
+            if (c == q || c == '\\') {
+                sb.append('\\').append((char) c);
+            } else if (c == '\n') {
+                sb.append("\\n");
+            } else if (c == '\r') {
+                sb.append("\\r");
+            } else if (c == '\t') {
+                sb.append("\\t");
+            } else if (c < 0x20 || c >= 0x7f) {
+                sb.append(String.format("\\x%02x", c));
+            } else {
+                sb.append((char) c);
+            }
+        }
+        return sb.append(q).toString();
+    }
 }

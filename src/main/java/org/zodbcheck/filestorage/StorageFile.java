@@ -19,6 +19,8 @@ import java.nio.file.StandardOpenOption;
  */
 public final class StorageFile implements Closeable {
     private static final int SLICE = 64 * 1024;
+    /** Shared by every storage file of the process: --max-rate limits the sum of their reads. */
+    private static volatile Throttle throttle;
     private final Path path;
     private final FileChannel channel;
     private final long size;
@@ -85,8 +87,31 @@ public final class StorageFile implements Closeable {
         return size;
     }
 
+    /**
+     * The storage is being written to: it grew since it was opened, or its lock file names a
+     * running process. An unfinished last transaction is then a commit in progress.
+     */
+    public boolean live() {
+        try {
+            if (Files.size(path) > size) {
+                return true;
+            }
+        } catch (IOException e) {
+            return false;
+        }
+        return LockFile.runningHolder(path).isPresent();
+    }
+
     public Magic magic() {
         return magic;
+    }
+
+    /**
+     * Limits the reads of all storage files of this process to {@code bytesPerSecond} (0: no
+     * limit), so that a check of a production storage does not starve its server's disk.
+     */
+    public static void throttle(long bytesPerSecond) {
+        throttle = bytesPerSecond > 0 ? new Throttle(bytesPerSecond) : null;
     }
 
     /** Reads exactly {@code len} bytes at {@code pos}; the range must lie inside {@link #size()}. */
@@ -167,6 +192,10 @@ public final class StorageFile implements Closeable {
      */
     private static void readFully(Path path, FileChannel ch, long pos, byte[] dst, int off, int len)
             throws IOException {
+        Throttle t = throttle;
+        if (t != null) {
+            t.acquire(len);
+        }
         int done = 0;
         while (done < len) {
             ByteBuffer bb = ByteBuffer.wrap(dst, off + done, Math.min(SLICE, len - done));

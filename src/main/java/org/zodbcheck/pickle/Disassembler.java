@@ -31,8 +31,11 @@ import java.util.regex.Pattern;
  * <p>Differences from pickletools, on purpose: an argument repr longer than {@value #MAX_REPR}
  * characters is cut to its first {@value #MAX_REPR} characters followed by {@code ...}; STRING,
  * PERSID, GLOBAL and INST arguments that are not ASCII after unescaping are shown decoded as
- * latin-1 (pickletools raises {@code UnicodeDecodeError}); integers of more than 4300 digits are
- * printed (Python 3.11 refuses to convert them to text). On malformed data the output ends with
+ * latin-1 (pickletools raises {@code UnicodeDecodeError}); the indentation of nested MARKs stops
+ * growing at {@value #MAX_INDENT} levels (a record nested 100 000 deep would otherwise print
+ * gigabytes). Integers of more than {@value #MAX_INT_DIGITS} decimal digits end the output with
+ * Python 3.11's own error, as pickletools there does (converting them costs time and memory that
+ * grow faster than their size). On malformed data the output ends with
  * one line {@code ERROR: <message> at byte <pos>} where pickletools raises: {@code pos} is the
  * position of the opcode at fault (for "pickle exhausted before seeing STOP", the end of the data),
  * and the message is pickletools' message where it has one.
@@ -43,6 +46,12 @@ import java.util.regex.Pattern;
 public final class Disassembler {
     /** Longest argument repr printed in full (in characters, that is code points). */
     static final int MAX_REPR = 200;
+    /** Deepest MARK nesting shown by indentation (4 spaces per level, as pickletools). */
+    static final int MAX_INDENT = 32;
+    /** Python 3.11's default {@code sys.get_int_max_str_digits()}. */
+    static final int MAX_INT_DIGITS = 4300;
+    /** Bits below which an integer surely has at most {@link #MAX_INT_DIGITS} digits: 4300 * log2(10) is 14284.3. */
+    private static final int MAX_INT_BITS = 14284;
 
     private static final String MARK = "mark";
 
@@ -214,12 +223,14 @@ public final class Disassembler {
             }
 
             StringBuilder line = new StringBuilder(64);
-            line.append(String.format("%5d: ", opAt));
+            // String.format("%5d: "), written out: a line per opcode makes it the hot spot
+            String at = Integer.toString(opAt);
+            line.append("     ", 0, Math.max(0, 5 - at.length())).append(at).append(": ");
             String c = codeRepr(code);
             line.append(c);
             line.append(" ".repeat(Math.max(0, 4 - c.length())));
             line.append(' ');
-            line.append("    ".repeat(indent));
+            line.append("    ".repeat(Math.min(indent, MAX_INDENT)));
             line.append(name);
             if (arg != null || markMsg != null) {
                 line.append(" ".repeat(Math.max(0, 10 - name.length())));
@@ -469,13 +480,21 @@ public final class Disassembler {
             return strRepr(in, at, lastCount, true);
         }
 
-        private String longArg(int n) {
+        private String longArg(int n) throws Bad {
             byte[] be = new byte[n];
             for (int i = 0; i < n; i++) {
                 be[i] = in[p + n - 1 - i];
             }
             p += n;
-            return intArg(n == 0 ? BigInteger.ZERO : new BigInteger(be));
+            BigInteger v = n == 0 ? BigInteger.ZERO : new BigInteger(be);
+            int bits = v.bitLength();
+            // repr() of such an int raises in Python 3.11. Decided on the bit length where it
+            // can be, so that a megabyte-long LONG4 is never converted to decimal.
+            if (bits > MAX_INT_BITS + 64 || (bits > MAX_INT_BITS && v.abs().toString().length() > MAX_INT_DIGITS)) {
+                throw bad("Exceeds the limit (" + MAX_INT_DIGITS + " digits) for integer string conversion;"
+                        + " use sys.set_int_max_str_digits() to increase the limit");
+            }
+            return intArg(v);
         }
 
         /** Python's {@code codecs.escape_decode}, with its error messages. */
@@ -566,7 +585,8 @@ public final class Disassembler {
 
     /** The opcode byte as pickletools shows it: {@code repr(chr(code))[1:-1]}. */
     private static String codeRepr(int code) {
-        return code >= 0x20 && code < 0x7f ? String.valueOf((char) code) : String.format("\\x%02x", code);
+        return code >= 0x20 && code < 0x7f ? String.valueOf((char) code)
+                : "\\x" + Character.forDigit(code >> 4, 16) + Character.forDigit(code & 15, 16);
     }
 
     /** Cuts a repr to {@link #MAX_REPR} characters and "...". */
@@ -785,22 +805,28 @@ public final class Disassembler {
         return new String(s, i, j - i, StandardCharsets.ISO_8859_1);
     }
 
-    private static final Pattern INT = Pattern.compile("[+-]?[0-9](?:_?[0-9])*");
-    private static final String DIGITS = "[0-9](?:_?[0-9])*";
-    private static final Pattern FLOAT = Pattern.compile("[+-]?(?:" + DIGITS + "(?:\\.(?:" + DIGITS + ")?)?|\\."
-            + DIGITS + ")(?:[eE][+-]?" + DIGITS + ")?");
     private static final Pattern SPECIAL = Pattern.compile("[+-]?(?:inf|infinity|nan)", Pattern.CASE_INSENSITIVE);
 
-    /** {@code int(s)} (base 10). */
+    /**
+     * {@code int(s)} (base 10). The syntax is checked by a loop, not a regular expression, whose
+     * repeated group would overflow the stack on a line of a megabyte.
+     */
     private static BigInteger pyInt(byte[] s, Run run) throws Bad {
         String t = strip(s);
-        if (!INT.matcher(t).matches()) {
+        int from = !t.isEmpty() && (t.charAt(0) == '+' || t.charAt(0) == '-') ? 1 : 0;
+        if (digitsEnd(t, from) != t.length()) {
             throw run.bad("invalid literal for int() with base 10: " + bytesRepr(s, 0, s.length));
         }
-        return new BigInteger(t.replace("_", ""));
+        String digits = t.replace("_", "");
+        int n = digits.length() - from;
+        if (n > MAX_INT_DIGITS) {
+            throw run.bad("Exceeds the limit (" + MAX_INT_DIGITS + " digits) for integer string conversion: value has "
+                    + n + " digits; use sys.set_int_max_str_digits() to increase the limit");
+        }
+        return new BigInteger(digits);
     }
 
-    /** {@code float(s)}. */
+    /** {@code float(s)}: {@code [+-]?(D([.]D?)?|[.]D)([eE][+-]?D)?} with {@code D = [0-9](_?[0-9])*}. */
     private static double pyFloat(byte[] s, Run run) throws Bad {
         String t = strip(s);
         if (SPECIAL.matcher(t).matches()) {
@@ -810,10 +836,62 @@ public final class Disassembler {
             }
             return neg ? Double.NEGATIVE_INFINITY : Double.POSITIVE_INFINITY;
         }
-        if (!FLOAT.matcher(t).matches()) {
+        if (!isFloat(t)) {
             throw run.bad("could not convert string to float: " + bytesRepr(s, 0, s.length));
         }
         return Double.parseDouble(t.replace("_", ""));
+    }
+
+    private static boolean isFloat(String t) {
+        int n = t.length();
+        int i = !t.isEmpty() && (t.charAt(0) == '+' || t.charAt(0) == '-') ? 1 : 0;
+        int j = digitsEnd(t, i);
+        if (j >= 0) {
+            i = j;
+            if (i < n && t.charAt(i) == '.') {
+                j = digitsEnd(t, ++i);
+                i = j >= 0 ? j : i;
+            }
+        } else {
+            if (i >= n || t.charAt(i) != '.' || (i = digitsEnd(t, i + 1)) < 0) {
+                return false;
+            }
+        }
+        if (i < n && (t.charAt(i) == 'e' || t.charAt(i) == 'E')) {
+            i++;
+            if (i < n && (t.charAt(i) == '+' || t.charAt(i) == '-')) {
+                i++;
+            }
+            i = digitsEnd(t, i);
+        }
+        return i == n;
+    }
+
+    /**
+     * End of the digits {@code [0-9](_?[0-9])*} starting at {@code i} (as far as they go), or -1
+     * if no digit is there. An underscore belongs to the digits only when a digit follows it, as
+     * in the regular expression, so stopping early never needs backtracking.
+     */
+    private static int digitsEnd(String t, int i) {
+        int n = t.length();
+        if (i >= n || !isDigit(t.charAt(i))) {
+            return -1;
+        }
+        i++;
+        while (i < n) {
+            if (isDigit(t.charAt(i))) {
+                i++;
+            } else if (t.charAt(i) == '_' && i + 1 < n && isDigit(t.charAt(i + 1))) {
+                i += 2;
+            } else {
+                break;
+            }
+        }
+        return i;
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
     }
 
     // ---- str.isprintable() of Python 3.11 (Unicode 14.0.0)

@@ -1,5 +1,6 @@
 package org.zodbcheck.report;
 
+import org.zodbcheck.filestorage.Bytes;
 import org.zodbcheck.filestorage.Oid;
 
 /** How the text and JSON formats write single values. */
@@ -51,30 +52,6 @@ public final class Values {
 
     /** Python's {@code repr()} of a {@code bytes} value ({@code b'/ admin'}), as fsdump prints user and description. */
     public static String pyBytes(byte[] b) {
-        boolean single = false;
-        boolean dbl = false;
-        for (byte x : b) {
-            single |= x == '\'';
-            dbl |= x == '"';
-        }
-        char q = single && !dbl ? '"' : '\'';
-        StringBuilder sb = new StringBuilder(b.length + 3).append('b').append(q);
-        for (byte x : b) {
-            int c = x & 0xff;
-            if (c == q || c == '\\') {
-                sb.append('\\').append((char) c);
-            } else if (c == '\n') {
-                sb.append("\\n");
-            } else if (c == '\r') {
-                sb.append("\\r");
-            } else if (c == '\t') {
-                sb.append("\\t");
-            } else if (c < 0x20 || c >= 0x7f) {
-                sb.append(String.format("\\x%02x", c));
-            } else {
-                sb.append((char) c);
-            }
-        }
-        return sb.append(q).toString();
+        return Bytes.pyRepr(b);
     }
 }

@@ -119,7 +119,7 @@ class ReferenceLabelsTest {
 
     static List<Path> allDataFs() throws Exception {
         try (Stream<Path> s = Files.walk(TestData.root())) {
-            return s.filter(p -> p.toString().endsWith(".fs")).sorted().toList();
+            return s.filter(p -> p.toString().endsWith(".fs") && TestData.isStorage(p)).sorted().toList();
         }
     }
 
