@@ -559,8 +559,8 @@ public final class CheckRefs {
 
     /**
      * Hands every object and reference to the listener (the reference database): objects by
-     * oid, then the references of each object together, objects by oid. Oids are ordered as
-     * signed numbers, the order of the integer keys of the reference database.
+     * oid, then references by target. Oids are ordered as signed numbers, the order of the
+     * integer keys of the reference database.
      */
     private void graph(GraphListener out) throws IOException {
         List<int[]> orders = new ArrayList<>();
@@ -580,26 +580,60 @@ public final class CheckRefs {
             }
         }
         for (Db db : dbs) {
-            Map<Integer, List<ReferencePass.CrossRef>> cross = new HashMap<>();
-            for (ReferencePass.CrossRef c : db.refs.cross) {
-                cross.computeIfAbsent(c.from(), k -> new ArrayList<>()).add(c);
-            }
-            StorageIndex ix = db.index;
-            String name = db.database.name();
-            RefGraph g = db.refs.graph;
-            for (int idx : orders.get(db.number)) {
-                long oid = ix.oids.oid(idx);
-                int s = g.start(idx);
-                for (int e = s; e < s + g.count(idx); e++) {
-                    int t = g.target(e);
-                    long toid = t < db.records() ? ix.oids.oid(t) : db.refs.phantoms.oid(t - db.records());
-                    out.reference(name, oid, name, toid, ReferencePass.form(g.flags(e)));
-                }
-                for (ReferencePass.CrossRef c : cross.getOrDefault(idx, List.of())) {
-                    out.reference(name, oid, c.db(), c.oid(), c.form());
-                }
+            references(db, out);
+        }
+    }
+
+    /**
+     * The references of one database, ordered by target (oid as a signed number) so that the
+     * reference database, clustered on the target, is filled in key order; then the references
+     * into other databases. {@code n} numbers each referrer's references: same-database ones in
+     * pickle order first, then the others.
+     */
+    private void references(Db db, GraphListener out) throws IOException {
+        StorageIndex ix = db.index;
+        String name = db.database.name();
+        RefGraph g = db.refs.graph;
+        int nodes = db.nodes();
+        long[] oidOf = new long[nodes];
+        for (int t = 0; t < nodes; t++) {
+            oidOf[t] = t < db.records() ? ix.oids.oid(t) : db.refs.phantoms.oid(t - db.records());
+        }
+        int[] rank = rankBySignedOid(oidOf);
+        int edges = g.edgeCount();
+        int[] owner = new int[edges];
+        long[] keys = new long[edges];
+        int k = 0;
+        for (int idx = 0; idx < db.records(); idx++) {
+            int s = g.start(idx);
+            for (int e = s; e < s + g.count(idx); e++) {
+                owner[e] = idx;
+                keys[k++] = ((long) rank[g.target(e)] << 31) | e;
             }
         }
+        java.util.Arrays.sort(keys, 0, k);
+        for (int i = 0; i < k; i++) {
+            int e = (int) (keys[i] & 0x7fffffff);
+            int from = owner[e];
+            out.reference(name, ix.oids.oid(from), e - g.start(from), name, oidOf[g.target(e)],
+                    ReferencePass.form(g.flags(e)));
+        }
+        Map<Integer, Integer> seen = new HashMap<>();
+        for (ReferencePass.CrossRef c : db.refs.cross) {
+            int n = g.count(c.from()) + seen.merge(c.from(), 1, Integer::sum) - 1;
+            out.reference(name, ix.oids.oid(c.from()), n, c.db(), c.oid(), c.form());
+        }
+    }
+
+    /** For each position of {@code oids}, its rank when the oids are sorted as signed numbers. */
+    private static int[] rankBySignedOid(long[] oids) {
+        long[] sorted = oids.clone();
+        java.util.Arrays.sort(sorted);
+        int[] rank = new int[oids.length];
+        for (int i = 0; i < oids.length; i++) {
+            rank[i] = java.util.Arrays.binarySearch(sorted, oids[i]);
+        }
+        return rank;
     }
 
     /** The object numbers of a storage, ordered by oid as a signed number. */

@@ -5,7 +5,8 @@ import org.zodbcheck.pickle.RefForm;
 
 /**
  * Receives every current object and every reference of the checked databases once the walk is
- * done (what the reference database stores). Objects come first, then references.
+ * done (what the reference database stores). Objects come first (by oid), then references (by
+ * target).
  */
 public interface GraphListener {
     /**
@@ -19,7 +20,12 @@ public interface GraphListener {
     void object(String db, long oid, String className, long tid, long pos, long size, boolean reachable,
                 String state) throws IOException;
 
-    /** One persistent reference of a current record; listed as often as it occurs. */
-    void reference(String referrerDb, long referrerOid, String targetDb, long targetOid, RefForm form)
+    /**
+     * One persistent reference of a current record; listed as often as it occurs.
+     *
+     * @param n the reference's number among the referrer's references (0, 1, ...: those into the
+     *     referrer's own database in pickle order, then those into other databases)
+     */
+    void reference(String referrerDb, long referrerOid, int n, String targetDb, long targetOid, RefForm form)
             throws IOException;
 }

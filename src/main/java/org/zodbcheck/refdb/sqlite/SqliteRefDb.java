@@ -28,7 +28,7 @@ import org.zodbcheck.refdb.ReferenceDatabase;
  * zodbcheck_meta(key TEXT PRIMARY KEY, value TEXT)   format = zodbcheck-refdb, version = 1, ...
  * objects(db, oid, class, tid, pos, size, reachable, state)     primary key (db, oid)
  * refs(referrer_db, referrer_oid, n, target_db, target_oid, form, strong)
- *                                                  primary key (referrer_db, referrer_oid, n)
+ *                          primary key (target_db, target_oid, referrer_db, referrer_oid, n)
  * objects_hex, referrers: views with oids and tids as ZODB prints them (0x92)
  * </pre>
  *
@@ -48,15 +48,15 @@ public final class SqliteRefDb implements ReferenceDatabase {
     private static final String[] SCHEMA = {
         "CREATE TABLE zodbcheck_meta (key TEXT PRIMARY KEY, value TEXT)",
         // Both tables are clustered on their key and filled in key order, so that SQLite appends
-        // and no index on the referrer has to be sorted afterwards.
+        // and no index has to be sorted afterwards: objects on (db, oid), references on their
+        // target, the question the reference database answers.
         "CREATE TABLE objects (db TEXT NOT NULL, oid INTEGER NOT NULL, class TEXT, tid INTEGER, pos INTEGER,"
             + " size INTEGER, reachable INTEGER NOT NULL, state TEXT NOT NULL, PRIMARY KEY (db, oid)) WITHOUT ROWID",
         "CREATE TABLE refs (referrer_db TEXT NOT NULL, referrer_oid INTEGER NOT NULL, n INTEGER NOT NULL,"
             + " target_db TEXT NOT NULL, target_oid INTEGER NOT NULL, form TEXT NOT NULL, strong INTEGER NOT NULL,"
-            + " PRIMARY KEY (referrer_db, referrer_oid, n)) WITHOUT ROWID",
+            + " PRIMARY KEY (target_db, target_oid, referrer_db, referrer_oid, n)) WITHOUT ROWID",
     };
     private static final String[] INDEXES = {
-        "CREATE INDEX refs_target ON refs (target_db, target_oid)",
         "CREATE VIEW objects_hex AS SELECT db, " + REPR.replace("X", "oid") + " AS oid, class, "
             + REPR.replace("X", "tid") + " AS tid, pos, size, reachable, state FROM objects",
         "CREATE VIEW referrers AS SELECT r.target_db, " + REPR.replace("X", "r.target_oid") + " AS target_oid,"
@@ -71,10 +71,6 @@ public final class SqliteRefDb implements ReferenceDatabase {
     private BulkInsert objects;
     private BulkInsert refs;
     private final List<String> databases = new ArrayList<>();
-    /** The referrer of the last reference, and how many references it had so far. */
-    private String lastDb;
-    private long lastOid;
-    private int n;
 
     private SqliteRefDb(Path path, Connection conn) {
         this.path = path;
@@ -212,15 +208,10 @@ public final class SqliteRefDb implements ReferenceDatabase {
     }
 
     @Override
-    public void reference(String referrerDb, long referrerOid, String targetDb, long targetOid, RefForm form)
+    public void reference(String referrerDb, long referrerOid, int n, String targetDb, long targetOid, RefForm form)
             throws IOException {
-        if (referrerOid != lastOid || !referrerDb.equals(lastDb)) {
-            lastDb = referrerDb;
-            lastOid = referrerOid;
-            n = 0;
-        }
         try {
-            refs.add(Arrays.asList(referrerDb, targetDb, form.label(), form.strong() ? 1 : 0), referrerOid, n++,
+            refs.add(Arrays.asList(referrerDb, targetDb, form.label(), form.strong() ? 1 : 0), referrerOid, n,
                     targetOid);
         } catch (SQLException e) {
             throw io(e);
