@@ -94,6 +94,7 @@ final class HistoryPass {
                 }
             }
         }
+        data.close();
         return new ArrayList<>(newest.values());
     }
 }

@@ -46,6 +46,8 @@ public final class ObjectGraph implements Closeable {
     private final Summary summary;
     private final List<StorageFile> files;
     private final Map<String, Integer> byName = new HashMap<>();
+    /** Reused by {@link #data}: one buffer and one inflater, not one per record. */
+    private RecordData recordData;
 
     ObjectGraph(List<Part> parts, Reachability reach, ClassTable classes,
                 long maxRecord, Summary summary, List<StorageFile> files) {
@@ -187,7 +189,10 @@ public final class ObjectGraph implements Closeable {
             return null;
         }
         byte[] raw = files.get(n.db()).read(h.dataPos(), (int) h.plen());
-        RecordData data = new RecordData(maxRecord);
+        if (recordData == null) {
+            recordData = new RecordData(maxRecord);
+        }
+        RecordData data = recordData;
         if (!data.load(raw, 0, raw.length)) {
             return null;
         }
@@ -315,6 +320,9 @@ public final class ObjectGraph implements Closeable {
 
     @Override
     public void close() throws IOException {
+        if (recordData != null) {
+            recordData.close();
+        }
         IOException first = null;
         for (StorageFile f : files) {
             try {

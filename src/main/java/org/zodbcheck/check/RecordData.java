@@ -9,9 +9,18 @@ import java.util.zip.Inflater;
  * {@code .} (STOP), so the first byte tells. One instance per thread; reuses its buffer.
  */
 final class RecordData {
+    /**
+     * A pickle compresses to a third or a tenth of its size; zlib cannot do better than about
+     * 1:1000. A record that inflates to more than this many times its stored size (and past
+     * {@link #MIN_BOUND}) is not inflated further: a zlib bomb must not exhaust the memory of a
+     * check (found by the mutation suite, docs/fuzzing.md).
+     */
+    static final int MAX_RATIO = 64;
+    static final int MIN_BOUND = 1 << 20;
+
     private final long maxLength;
-    private final Inflater inflater = new Inflater();
-    private byte[] buf = new byte[1 << 16];
+    private Inflater inflater;
+    private byte[] buf;
     private byte[] data;
     private int off;
     private int len;
@@ -49,17 +58,23 @@ final class RecordData {
     }
 
     private boolean inflate(byte[] raw, int from, int n) {
+        if (inflater == null) {
+            inflater = new Inflater();
+            buf = new byte[1 << 16];
+        }
         inflater.reset();
         inflater.setInput(raw, from, n);
+        long bound = Math.min(Math.min(maxLength, Integer.MAX_VALUE - 8L), Math.max(MIN_BOUND, (long) n * MAX_RATIO));
         int out = 0;
         try {
             while (!inflater.finished()) {
                 if (out == buf.length) {
-                    if (buf.length >= maxLength) {
-                        error = "compressed record inflates to more than " + maxLength + " bytes";
+                    if (buf.length >= bound) {
+                        error = "compressed record (.z, " + n + " bytes) inflates to more than " + bound
+                                + " bytes; not inflated further";
                         return false;
                     }
-                    buf = java.util.Arrays.copyOf(buf, (int) Math.min(maxLength, buf.length * 2L));
+                    buf = java.util.Arrays.copyOf(buf, (int) Math.min(bound, buf.length * 2L));
                 }
                 int k = inflater.inflate(buf, out, buf.length - out);
                 if (k == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
@@ -92,5 +107,13 @@ final class RecordData {
 
     String error() {
         return error;
+    }
+
+    /** Frees the inflater's native memory. */
+    void close() {
+        if (inflater != null) {
+            inflater.end();
+            inflater = null;
+        }
     }
 }

@@ -74,11 +74,35 @@ final class Inputs {
         if (n < 4 || (head[0] == 'F' && head[1] == 'S')) {
             return true; // FS21, FS30, or a storage with a damaged magic
         }
+        return !isText(head, n) || !looksLikeConfig(head, n);
+    }
+
+    /** ZConfig text has sections, directives or comments; a few bytes of a damaged storage do not. */
+    private static boolean looksLikeConfig(byte[] b, int n) {
         for (int i = 0; i < n; i++) {
-            if (head[i] == 0) {
+            if (b[i] == '<' || b[i] == '%' || b[i] == '#') {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Configuration files are text: UTF-8 without control characters other than tab, line feed,
+     * carriage return and form feed. Anything else (a storage whose magic is damaged, say) is
+     * opened as a storage, which then says what is wrong with its header (found by the mutation
+     * suite: such files were read as configurations, exit 2).
+     */
+    private static boolean isText(byte[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            int c = b[i] & 0xff;
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' || c == 0x7f) {
+                return false;
+            }
+        }
+        // not at the end of input: a UTF-8 sequence cut by the 4 KB window is not an error
+        java.nio.CharBuffer chars = java.nio.CharBuffer.allocate(n);
+        return !java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                .decode(java.nio.ByteBuffer.wrap(b, 0, n), chars, false).isError();
     }
 }

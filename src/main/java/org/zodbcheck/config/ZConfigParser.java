@@ -66,6 +66,8 @@ public final class ZConfigParser {
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ConfigException(from, fromLine, "configuration file " + file + " not found");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new ConfigException(from, fromLine, file + " is not a text file (not UTF-8)");
         } catch (IOException e) {
             throw new ConfigException(from, fromLine, "cannot read " + file + ": " + e.getMessage());
         }

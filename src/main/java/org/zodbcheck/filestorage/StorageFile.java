@@ -43,6 +43,11 @@ public final class StorageFile implements Closeable {
         if (Files.isDirectory(path)) {
             throw new FileStorageException(path, -1, "is a directory, not a FileStorage file");
         }
+        if (Files.exists(path) && !Files.isRegularFile(path)) {
+            // a named pipe would block the open until someone writes; a device never ends
+            throw new FileStorageException(path, -1, "is not a regular file (a pipe, device or socket), not a"
+                    + " FileStorage file");
+        }
         FileChannel channel;
         try {
             channel = FileChannel.open(path, StandardOpenOption.READ);

@@ -47,7 +47,7 @@ public final class Disassembler {
     /** Longest argument repr printed in full (in characters, that is code points). */
     static final int MAX_REPR = 200;
     /** Deepest MARK nesting shown by indentation (4 spaces per level, as pickletools). */
-    static final int MAX_INDENT = 32;
+    static final int MAX_INDENT = 16;
     /** Python 3.11's default {@code sys.get_int_max_str_digits()}. */
     static final int MAX_INT_DIGITS = 4300;
     /** Bits below which an integer surely has at most {@link #MAX_INT_DIGITS} digits: 4300 * log2(10) is 14284.3. */

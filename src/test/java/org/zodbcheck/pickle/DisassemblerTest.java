@@ -3,6 +3,7 @@ package org.zodbcheck.pickle;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -10,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
@@ -260,6 +262,68 @@ class DisassemblerTest {
         assertTrue(dis(fits).startsWith("    0: C    SHORT_BINBYTES b'" + "b".repeat(197) + "'\n"));
         byte[] over = ("C\u00c6" + "b".repeat(198) + ".").getBytes(ISO_8859_1);
         assertTrue(dis(over).startsWith("    0: C    SHORT_BINBYTES b'" + "b".repeat(198) + "...\n"));
+    }
+
+    /**
+     * Found by the mutation suite (docs/fuzzing.md): 100 000 nested MARKs were indented 4 spaces
+     * per level, 20 GB of output for a 100 KB record; the indentation now stops at
+     * {@link Disassembler#MAX_INDENT} levels.
+     */
+    @Test
+    void deepMarkNestingIsIndentedAtMost16Levels() {
+        String out = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> dis("(".repeat(100_000) + "N."));
+        assertTrue(out.length() < 100_000 * 90, "output of " + out.length() + " chars");
+        String[] lines = out.split("\n");
+        assertEquals("   15: (" + "    ".repeat(16) + "MARK", lines[15]);
+        assertEquals("   16: (" + "    ".repeat(17) + "MARK", lines[16]);
+        assertEquals("   40: (" + "    ".repeat(17) + "MARK", lines[40]);
+        assertEquals("100000: N" + "    ".repeat(17) + "NONE", lines[100_000]);
+        // what pickletools prints below the cap is unchanged
+        assertEquals("    2: (            MARK", lines[2]);
+    }
+
+    /**
+     * Found by the mutation suite: INT, LONG and FLOAT lines of a megabyte overflowed the stack
+     * in the regular expressions that checked their syntax, and a LONG4 of a megabyte took
+     * gigabytes to convert to decimal. Python 3.11 refuses integers of more than 4300 digits,
+     * with these messages (pickletools.dis itself prints them as exceptions).
+     */
+    @Test
+    void hugeNumbersEndWithPythonsLimitAndCostLittle() {
+        String limit = "Exceeds the limit (4300 digits) for integer string conversion";
+        String hint = "use sys.set_int_max_str_digits() to increase the limit";
+        assertEquals("ERROR: " + limit + ": value has 4301 digits; " + hint + " at byte 0\n",
+                dis("I" + "9".repeat(4301) + "\n."));
+        assertEquals("ERROR: " + limit + ": value has 1048576 digits; " + hint + " at byte 0\n",
+                assertTimeoutPreemptively(Duration.ofSeconds(5), () -> dis("I" + "9".repeat(1 << 20) + "\n.")));
+        assertEquals("ERROR: " + limit + ": value has 1048576 digits; " + hint + " at byte 0\n",
+                dis("L" + "1".repeat(1 << 20) + "L\n."));
+        assertTrue(dis("I-" + "9".repeat(4300) + "\n.").startsWith("    0: I    INT        -999"));
+        assertTrue(dis("L" + "1_0".repeat(2000) + "L\n.").startsWith("    0: L    LONG       1010"));
+        assertEquals("ERROR: invalid literal for int() with base 10: b'1__0' at byte 0\n", dis("I1__0\n."));
+        // LONG4: 1785 bytes are 4299 digits, 1786 bytes 4301 (checked with Python 3.11)
+        assertTrue(dis(long4(1785)).startsWith("    0: \\x8b LONG4      25545"));
+        assertEquals("ERROR: " + limit + "; " + hint + " at byte 0\n", dis(long4(1786)));
+        String huge = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> dis("N" + long4(1 << 20).substring(0, 5 + (1 << 20)) + "."));
+        assertEquals("    0: N    NONE\nERROR: " + limit + "; " + hint + " at byte 1\n", huge);
+        // float() has no limit: a megabyte of digits is inf
+        assertEquals("    0: F    FLOAT      inf\n1048578: .    STOP\nhighest protocol among opcodes = 0\n",
+                assertTimeoutPreemptively(Duration.ofSeconds(5), () -> dis("F" + "9".repeat(1 << 20) + "\n.")));
+        assertEquals("ERROR: could not convert string to float: b'1._5' at byte 0\n", dis("F1._5\n."));
+        assertTrue(dis("F-1_0.5_0e+1_0\n.").startsWith("    0: F    FLOAT      -105000000000.0\n"));
+        assertTrue(dis("F.5\n.").startsWith("    0: F    FLOAT      0.5"));
+        assertTrue(dis("F5.\n.").startsWith("    0: F    FLOAT      5.0"));
+        assertEquals("ERROR: could not convert string to float: b'.' at byte 0\n", dis("F.\n."));
+        assertEquals("ERROR: could not convert string to float: b'1e' at byte 0\n", dis("F1e\n."));
+    }
+
+    /** LONG4 of {@code n} bytes, all 0xff but the last 0x7f: the largest positive value of that size; then STOP. */
+    private static String long4(int n) {
+        StringBuilder s = new StringBuilder("\u008b");
+        for (int i = 0; i < 4; i++) {
+            s.append((char) ((n >>> (8 * i)) & 0xff));
+        }
+        return s.append("\u00ff".repeat(n - 1)).append('\u007f').append('.').toString();
     }
 
     @Test
