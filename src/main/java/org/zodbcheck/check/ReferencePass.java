@@ -113,6 +113,9 @@ final class ReferencePass {
             if (cause instanceof IOException io) {
                 throw io;
             }
+            if (cause instanceof Error error) {
+                throw error; // out of memory in a worker: reported as in the calling thread
+            }
             throw new IllegalStateException("reference extraction failed", cause);
         }
     }

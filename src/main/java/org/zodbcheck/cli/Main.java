@@ -59,10 +59,23 @@ public final class Main implements Callable<Integer> {
             }
             return ExitCode.INTERNAL;
         });
-        int code = cl.execute(args);
+        int code;
+        try {
+            code = cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Not a bug in the input or in zodbcheck: the storage's tables need a larger heap.
+            out.flush();
+            err.println("zodbcheck: out of memory: this storage needs more than the " + heapMegabytes()
+                    + " MB heap of this run; give it more with --max-memory SIZE (e.g. --max-memory 8g)");
+            code = ExitCode.INTERNAL;
+        }
         out.flush();
         err.flush();
         return code;
+    }
+
+    private static long heapMegabytes() {
+        return Runtime.getRuntime().maxMemory() >> 20;
     }
 
     /** The subcommands, by name; each is built only when it is used (see {@link #addSubcommands}). */

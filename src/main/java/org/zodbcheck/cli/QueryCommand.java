@@ -17,6 +17,7 @@ import org.zodbcheck.check.ObjectGraph;
 import org.zodbcheck.config.ConfigException;
 import org.zodbcheck.filestorage.FileStorageException;
 import picocli.CommandLine;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -72,6 +73,9 @@ abstract class QueryCommand implements Callable<Integer>, Main.Debuggable {
     @Option(names = "--debug", description = "Show stack traces of internal errors.")
     boolean debug;
 
+    @Mixin
+    MemoryOption memory = new MemoryOption();
+
     final List<Path> inputs = new ArrayList<>();
     final List<OidArg> oids = new ArrayList<>();
 
@@ -105,6 +109,7 @@ abstract class QueryCommand implements Callable<Integer>, Main.Debuggable {
 
     @Override
     public final Integer call() {
+        memory.check(spec.commandLine());
         if (verbose) {
             LogConfigurator.setLevel(Level.INFO);
         }

@@ -28,6 +28,7 @@ import org.zodbcheck.verify.IndexCheck;
 import org.zodbcheck.verify.Verifier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -94,6 +95,9 @@ final class VerifyCommand implements Callable<Integer>, Main.Debuggable {
     @Option(names = "--debug", description = "Show stack traces of internal errors.")
     private boolean debug;
 
+    @Mixin
+    MemoryOption memory = new MemoryOption();
+
     @Override
     public boolean debug() {
         return debug;
@@ -101,6 +105,7 @@ final class VerifyCommand implements Callable<Integer>, Main.Debuggable {
 
     @Override
     public Integer call() {
+        memory.check(spec.commandLine());
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (verbose) {

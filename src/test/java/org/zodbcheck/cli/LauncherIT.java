@@ -23,13 +23,20 @@ class LauncherIT {
     }
 
     private static Run run(Path cwd, String... args) throws IOException, InterruptedException {
+        return runWith(null, cwd, args);
+    }
+
+    private static Run runWith(String javaOpts, Path cwd, String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(LAUNCHER.toString()));
         cmd.addAll(List.of(args));
         Path out = Files.createTempFile("zodbcheck", ".out");
         Path err = Files.createTempFile("zodbcheck", ".err");
         try {
-            Process p = new ProcessBuilder(cmd).directory(cwd.toFile())
-                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
+            if (javaOpts != null) {
+                pb.environment().put("ZODBCHECK_JAVA_OPTS", javaOpts);
+            }
+            Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
             int code = p.waitFor();
             return new Run(code, Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
         } finally {
@@ -87,6 +94,23 @@ class LauncherIT {
         assertEquals("zodbcheck: no/such/Data.fs: no such file\n", missing.err());
         Run config = run(HOME, "check-refs", "testdata/multidb/zodb.conf");
         assertEquals(3, config.exit(), "relative paths resolve against the current directory: " + config);
+    }
+
+    /** --max-memory becomes the JVM's heap limit; it wins over ZODBCHECK_JAVA_OPTS. */
+    @Test
+    void maxMemoryIsTheHeapLimit() throws Exception {
+        Run mb = runWith("-XshowSettings:vm", HOME, "check-refs", "-q", "--max-memory", "100", "testdata/clean/Data.fs");
+        assertEquals(0, mb.exit(), mb.err());
+        assertTrue(mb.err().contains("Max. Heap Size: 100.00M"), mb.err());
+        Run g = runWith("-XshowSettings:vm -Xmx300m", HOME, "verify", "-q", "--max-memory=1g", "testdata/clean/Data.fs");
+        assertEquals(0, g.exit(), g.err());
+        assertTrue(g.err().contains("Max. Heap Size: 1.00G"), g.err());
+        Run small = run(HOME, "check-refs", "--max-memory", "8k", "testdata/clean/Data.fs");
+        assertEquals(2, small.exit());
+        assertTrue(small.err().startsWith("--max-memory: 8k is too small (at least 64m)"), small.err());
+        Run bad = run(HOME, "refs", "--max-memory", "lots", "testdata/clean/Data.fs");
+        assertEquals(2, bad.exit());
+        assertTrue(bad.err().startsWith("--max-memory: not a size: 'lots'"), bad.err());
     }
 
     @Test
