@@ -53,6 +53,7 @@ final class IndexPass {
         pass.read(progress);
         pass.resolveBackpointers();
         pass.reportLegacy();
+        index.trim();
         return index;
     }
 

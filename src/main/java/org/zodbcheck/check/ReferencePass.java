@@ -84,6 +84,7 @@ final class ReferencePass {
             runParallel(parts);
         }
         result.graph.ensure(index.size() + result.phantoms.size());
+        result.graph.trim();
         return result;
     }
 

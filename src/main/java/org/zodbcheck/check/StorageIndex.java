@@ -71,7 +71,7 @@ final class StorageIndex {
 
     void ensure(int n) {
         if (n > currentPos.length) {
-            int len = (int) Math.min(Integer.MAX_VALUE - 8L, Math.max(n, currentPos.length * 2L));
+            int len = (int) Math.min(Integer.MAX_VALUE - 8L, Math.max(n, currentPos.length + (currentPos.length >> 1)));
             currentPos = Arrays.copyOf(currentPos, len);
             dataPos = Arrays.copyOf(dataPos, len);
             state = Arrays.copyOf(state, len);
@@ -81,6 +81,25 @@ final class StorageIndex {
                 size = Arrays.copyOf(size, len);
             }
         }
+    }
+
+    /**
+     * Drops the unused room of the per-object tables once the first pass is done (objects are
+     * only added by it), so that the second pass has it.
+     */
+    void trim() {
+        int n = Math.max(16, size());
+        if (currentPos.length > n + 16) {
+            currentPos = Arrays.copyOf(currentPos, n);
+            dataPos = Arrays.copyOf(dataPos, n);
+            state = Arrays.copyOf(state, n);
+            classId = Arrays.copyOf(classId, n);
+            if (tid != null) {
+                tid = Arrays.copyOf(tid, n);
+                size = Arrays.copyOf(size, n);
+            }
+        }
+        oids.trim();
     }
 
     byte stateOf(int idx) {

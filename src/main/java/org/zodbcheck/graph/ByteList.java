@@ -38,4 +38,11 @@ public final class ByteList {
     public void clear() {
         n = 0;
     }
+
+    /** Drops the unused room (once no more items come). */
+    public void trim() {
+        if (a.length > n + 16) {
+            a = Arrays.copyOf(a, Math.max(4, n));
+        }
+    }
 }

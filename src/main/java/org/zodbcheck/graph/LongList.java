@@ -43,11 +43,22 @@ public final class LongList {
         n = 0;
     }
 
+    /**
+     * The next capacity: half as much again (not double), so that the tables of a storage with
+     * tens of millions of objects carry at most a third of unused room.
+     */
     static int grow(int len) {
-        long next = Math.min(Integer.MAX_VALUE - 8L, len * 2L);
+        long next = Math.min(Integer.MAX_VALUE - 8L, len + (len >> 1) + 16L);
         if (next <= len) {
             throw new IllegalStateException("array too large");
         }
         return (int) next;
+    }
+
+    /** Drops the unused room (once no more items come). */
+    public void trim() {
+        if (a.length > n + 16) {
+            a = Arrays.copyOf(a, Math.max(4, n));
+        }
     }
 }

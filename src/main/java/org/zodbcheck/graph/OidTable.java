@@ -38,6 +38,13 @@ public final class OidTable {
         oids = new long[Math.max(16, expected)];
     }
 
+    /** Drops the unused room of the per-index table (once no more oids come). */
+    public void trim() {
+        if (oids.length > size + 16) {
+            oids = Arrays.copyOf(oids, Math.max(16, size));
+        }
+    }
+
     /** Number of oids. */
     public int size() {
         return size;
@@ -88,7 +95,7 @@ public final class OidTable {
 
     /** Grows the direct array to cover {@code oid} and moves hashed oids it now covers. */
     private void growDirect(long oid) {
-        int len = (int) Math.min(directLimit(), Math.max(oid + 1, direct.length * 2L));
+        int len = (int) Math.min(directLimit(), Math.max(oid + 1, direct.length + (direct.length >> 1)));
         direct = Arrays.copyOf(direct, len);
         if (hashed == 0) {
             return;

@@ -45,7 +45,8 @@ public final class Reachability {
         for (int d = 0; d < dbs; d++) {
             base[d + 1] = Math.addExact(base[d], nodeCounts[d]);
         }
-        IntList queue = new IntList(1024);
+        // Every node enters the queue at most once: one allocation, no copies while it grows.
+        IntList queue = new IntList(base[dbs]);
         for (int d = 0; d < dbs; d++) {
             if (roots[d] >= 0 && mark(bits[d], roots[d])) {
                 queue.add(base[d] + roots[d]);

@@ -36,6 +36,16 @@ public final class RefGraph {
         nodes = Math.max(nodes, n);
     }
 
+    /** Drops the unused room of the tables (once every run is added). */
+    public void trim() {
+        if (start.length > nodes + 16) {
+            start = Arrays.copyOf(start, Math.max(16, nodes));
+            count = Arrays.copyOf(count, Math.max(16, nodes));
+        }
+        targets.trim();
+        flags.trim();
+    }
+
     public int nodes() {
         return nodes;
     }
