@@ -1,6 +1,7 @@
 package org.zodbcheck.check;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -83,16 +84,26 @@ final class BlobCheck {
             Path file = dir.resolve(layout.relativePath(oid, tid));
             long pos = index.currentPos[idx];
             boolean live = reachable.test(idx);
+            String missing = null;
             try {
                 BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
-                if (a.isRegularFile() && a.size() == 0) {
+                if (!a.isRegularFile()) {
+                    missing = "not a regular file";
+                } else if (a.size() == 0) {
                     out.add(new BlobFinding(Kind.EMPTY_BLOB, db.name(), oid, tid, pos, file.toString(), live,
                             "the blob file of " + Oid.repr(oid) + " is empty", null), pos);
                 }
             } catch (NoSuchFileException ex) {
+                missing = "";
+            } catch (FileSystemException ex) {
+                // a damaged directory: a file where a directory of the path should be (Not a
+                // directory), or one that cannot be searched; ZODB cannot load this blob either
+                missing = ex.getReason() == null ? ex.getClass().getSimpleName() : ex.getReason();
+            }
+            if (missing != null) {
                 out.add(new BlobFinding(Kind.MISSING_BLOB, db.name(), oid, tid, pos, file.toString(), live,
-                        "no blob file at " + file + " for blob " + Oid.repr(oid) + " (revision " + Tid.repr(tid) + ")", null),
-                        pos);
+                        "no blob file at " + file + " for blob " + Oid.repr(oid) + " (revision " + Tid.repr(tid) + ")"
+                        + (missing.isEmpty() ? "" : ": " + missing), null), pos);
             }
         }
     }

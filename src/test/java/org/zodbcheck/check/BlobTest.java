@@ -134,6 +134,54 @@ class BlobTest {
                 .allMatch(f -> "info".equals(f.get("severity"))));
     }
 
+    /**
+     * A damaged blob directory (a file where a directory of the bushy path should be, a
+     * directory where the blob file should be): those blobs are missing, each reported once,
+     * and the check goes on (it used to end with exit 3, "I/O error ... Not a directory").
+     */
+    @Test
+    void damagedBlobDirectory() throws IOException {
+        Path c = TestData.path("blobs");
+        Path blobs = tmp.resolve("blobs");
+        try (var files = Files.walk(c.resolve("blobs"))) {
+            for (Path p : files.toList()) {
+                Path to = blobs.resolve(c.resolve("blobs").relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        }
+        Path oid5 = blobs.resolve("0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x05");
+        Path oid4 = blobs.resolve("0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x04");
+        try (var files = Files.walk(oid5)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        Files.writeString(oid5, "not a directory\n");
+        Files.delete(oid4.resolve("0x03f5c0a019999999.blob"));
+        Files.createDirectory(oid4.resolve("0x03f5c0a019999999.blob"));
+        Cli r = Cli.run("check-refs", "-q", "--format", "json", "--blob-dir", blobs.toString(),
+                c.resolve("Data.fs").toString());
+        assertEquals(1, r.exit(), r.toString());
+        Set<String> missing = new TreeSet<>();
+        for (Map<String, Object> f : r.json()) {
+            assertEquals("missing-blob", f.get("kind"), f.toString());
+            assertEquals("error", f.get("severity"));
+            missing.add(blobs.relativize(Path.of((String) f.get("file"))) + " " + f.get("message"));
+        }
+        assertEquals(Set.of(
+                "0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x04/0x03f5c0a019999999.blob no blob file at " + oid4
+                        + "/0x03f5c0a019999999.blob for blob 0x04 (revision 0x03f5c0a019999999): not a regular file",
+                "0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x05/0x03f5c0a01bbbbbbb.blob no blob file at " + oid5
+                        + "/0x03f5c0a01bbbbbbb.blob for blob 0x05 (revision 0x03f5c0a01bbbbbbb): Not a directory",
+                "0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x06/0x03f5c0a019999999.blob no blob file at "
+                        + blobs.resolve("0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x06") + "/0x03f5c0a019999999.blob for blob"
+                        + " 0x06 (revision 0x03f5c0a019999999)"), missing);
+    }
+
     @Test
     void zeoClientCacheIsRefused() throws IOException {
         Path c = TestData.path("blobs");
