@@ -59,14 +59,15 @@ final class BlobCheck {
         }
         if (!Files.isDirectory(dir)) {
             if (!blobs.isEmpty()) {
-                whole(dir, "the blob directory " + dir + " does not exist: the files of " + blobs.size()
-                        + " blob records are missing");
+                whole(dir, "the blob directory " + dir + (Files.exists(dir) ? " is not a directory" : " does not exist")
+                        + ": the files of " + blobs.size() + " blob records are missing");
             }
             return blobs.size();
         }
         BlobLayout layout = BlobLayout.of(dir);
         if (layout == null || layout == BlobLayout.ZEOCACHE) {
-            whole(dir, layout == null ? "the blob directory " + dir + " has an unknown layout in its .layout file"
+            whole(dir, layout == null ? "the blob directory " + dir + " has an unknown layout in its .layout file: '"
+                    + BlobLayout.marker(dir) + "' (zodbcheck reads bushy and lawn)"
                     : "the blob directory " + dir + " is a ZEO client's blob cache (layout zeocache), not a"
                     + " storage's blob directory: point blob-dir at the server's blob directory");
             return blobs.size();

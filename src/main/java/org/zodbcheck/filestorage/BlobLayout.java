@@ -33,9 +33,9 @@ public enum BlobLayout {
      * @return the layout, or {@code null} if {@code .layout} names an unknown one
      */
     public static BlobLayout of(Path dir) throws IOException {
-        Path marker = dir.resolve(".layout");
-        if (Files.isRegularFile(marker)) {
-            String name = Files.readString(marker, StandardCharsets.UTF_8).strip().toUpperCase(Locale.ROOT);
+        String marker = marker(dir);
+        if (marker != null) {
+            String name = marker.toUpperCase(Locale.ROOT);
             for (BlobLayout l : values()) {
                 if (l.name().equals(name)) {
                     return l;
@@ -46,6 +46,21 @@ public enum BlobLayout {
         try (Stream<Path> entries = Files.list(dir)) {
             boolean onlyHidden = entries.allMatch(p -> p.getFileName().toString().startsWith("."));
             return onlyHidden ? BUSHY : LAWN;
+        }
+    }
+
+    /**
+     * What {@code <dir>/.layout} says (stripped; its first 256 bytes, bytes that are not UTF-8
+     * replaced, since a damaged marker is a finding, not an I/O error), or {@code null} if there
+     * is no such file.
+     */
+    public static String marker(Path dir) throws IOException {
+        Path marker = dir.resolve(".layout");
+        if (!Files.isRegularFile(marker)) {
+            return null;
+        }
+        try (var in = Files.newInputStream(marker)) {
+            return new String(in.readNBytes(256), StandardCharsets.UTF_8).strip();
         }
     }
 

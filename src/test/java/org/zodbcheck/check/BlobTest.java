@@ -192,6 +192,26 @@ class BlobTest {
         assertTrue(r.out().contains("ZEO client's blob cache"), r.toString());
     }
 
+    @Test
+    void blobDirThatIsNotADirectoryOrHasAnUnknownLayout() throws IOException {
+        Path c = TestData.path("blobs");
+        Path file = Files.writeString(tmp.resolve("blobs"), "a file\n");
+        Cli r = Cli.run("check-refs", "-q", "--blob-dir", file.toString(), c.resolve("Data.fs").toString());
+        assertEquals(List.of("error missing-blob main path=" + file + " message=\"the blob directory " + file
+                + " is not a directory: the files of 4 blob records are missing\""), r.lines());
+        Path odd = Files.createDirectories(tmp.resolve("odd"));
+        Files.writeString(odd.resolve(".layout"), "flat\n");
+        r = Cli.run("check-refs", "-q", "--blob-dir", odd.toString(), c.resolve("Data.fs").toString());
+        assertEquals(List.of("error missing-blob main path=" + odd + " message=\"the blob directory " + odd
+                + " has an unknown layout in its .layout file: 'flat' (zodbcheck reads bushy and lawn)\""), r.lines());
+        assertEquals(1, r.exit());
+        Files.write(odd.resolve(".layout"), new byte[] {(byte) 0xff, 'x'});
+        r = Cli.run("check-refs", "-q", "--blob-dir", odd.toString(), c.resolve("Data.fs").toString());
+        assertEquals(List.of("error missing-blob main path=" + odd + " message=\"the blob directory " + odd
+                + " has an unknown layout in its .layout file: '\ufffdx' (zodbcheck reads bushy and lawn)\""), r.lines());
+        assertEquals(1, r.exit(), "a damaged .layout is a finding, not an I/O error (exit 3)");
+    }
+
     /** zc.zlibstorage records: the same findings as the uncompressed original. */
     @Test
     void zlibRecords() throws IOException {
