@@ -11,6 +11,7 @@ import java.util.Iterator;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
 import org.zodbcheck.filestorage.BlobLayout;
 import org.zodbcheck.filestorage.DataHeader;
 import org.zodbcheck.filestorage.FileStorageException;
@@ -99,7 +100,7 @@ final class BlobCheck {
             } catch (FileSystemException ex) {
                 // a damaged directory: a file where a directory of the path should be (Not a
                 // directory), or one that cannot be searched; ZODB cannot load this blob either
-                missing = ex.getReason() == null ? ex.getClass().getSimpleName() : ex.getReason();
+                missing = reason(ex);
             }
             if (missing != null) {
                 out.add(new BlobFinding(Kind.MISSING_BLOB, db.name(), oid, tid, pos, file.toString(), live,
@@ -110,18 +111,25 @@ final class BlobCheck {
     }
 
     private void orphans(Map<Integer, Long> blobs, Path dir, BlobLayout layout) throws IOException {
-        try (Stream<BlobLayout.BlobFile> files = layout.files(dir)) {
-            for (Iterator<BlobLayout.BlobFile> it = files.iterator(); it.hasNext();) {
-                BlobLayout.BlobFile f = it.next();
-                int idx = index.oids.find(f.oid());
-                if (idx >= 0 && idx < index.size() && blobs.containsKey(idx) && accounted(idx, f.tid(), blobs.get(idx))) {
-                    continue;
-                }
-                out.add(new BlobFinding(Kind.ORPHAN_BLOB, db.name(), f.oid(), f.tid(), null, f.path().toString(),
-                        false, "no record of " + Oid.repr(f.oid()) + " has the tid " + Tid.repr(f.tid())
-                        + " of this blob file", null), Long.MAX_VALUE);
+        layout.forEachFile(dir, f -> {
+            int idx = index.oids.find(f.oid());
+            if (idx >= 0 && idx < index.size() && blobs.containsKey(idx) && accounted(idx, f.tid(), blobs.get(idx))) {
+                return;
             }
+            out.add(new BlobFinding(Kind.ORPHAN_BLOB, db.name(), f.oid(), f.tid(), null, f.path().toString(),
+                    false, "no record of " + Oid.repr(f.oid()) + " has the tid " + Tid.repr(f.tid())
+                    + " of this blob file", null), Long.MAX_VALUE);
+        }, e -> LoggerFactory.getLogger(BlobCheck.class).warn("{}: cannot read {}: {}; orphan blob files in it are"
+                + " not reported", db.name(), e instanceof FileSystemException fse ? fse.getFile() : dir, reason(e)));
+    }
+
+    /** Why a file could not be read, in the words of the system ("Not a directory", "permission denied"). */
+    private static String reason(IOException e) {
+        if (e instanceof FileSystemException f && f.getReason() != null) {
+            return f.getReason();
         }
+        return e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : e instanceof FileSystemException ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /**

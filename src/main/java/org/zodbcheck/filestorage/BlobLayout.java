@@ -2,9 +2,15 @@ package org.zodbcheck.filestorage;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitOption;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -81,16 +87,45 @@ public enum BlobLayout {
         };
     }
 
+    /** Receives the blob files of a directory. */
+    public interface BlobFileVisitor {
+        void visit(BlobFile f) throws IOException;
+    }
+
     /**
      * Every {@code *.blob} file the layout can name, with its oid and tid; other entries
      * ({@code tmp/}, {@code .layout}, {@code .removed}, leftovers of interrupted commits) are skipped.
+     * A directory that cannot be read goes to {@code unreadable} and the walk goes on: a damaged
+     * blob directory is what this check is for.
      */
-    public Stream<BlobFile> files(Path dir) throws IOException {
+    public void forEachFile(Path dir, BlobFileVisitor each, Consumer<IOException> unreadable) throws IOException {
         int depth = this == BUSHY ? 9 : 2;
-        return Files.walk(dir, depth)
-                .filter(p -> p.getFileName().toString().endsWith(".blob") && Files.isRegularFile(p))
-                .map(p -> parse(dir, p))
-                .filter(f -> f != null);
+        Files.walkFileTree(dir, EnumSet.noneOf(FileVisitOption.class), depth, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path p, BasicFileAttributes a) throws IOException {
+                if (a.isRegularFile() && p.getFileName().toString().endsWith(".blob")) {
+                    BlobFile f = parse(dir, p);
+                    if (f != null) {
+                        each.visit(f);
+                    }
+                }
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path p, IOException e) {
+                unreadable.accept(e);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path p, IOException e) {
+                if (e != null) {
+                    unreadable.accept(e);
+                }
+                return FileVisitResult.CONTINUE;
+            }
+        });
     }
 
     /** The oid and tid a blob file's path encodes, or {@code null} if it does not fit the layout. */

@@ -142,17 +142,7 @@ class BlobTest {
     @Test
     void damagedBlobDirectory() throws IOException {
         Path c = TestData.path("blobs");
-        Path blobs = tmp.resolve("blobs");
-        try (var files = Files.walk(c.resolve("blobs"))) {
-            for (Path p : files.toList()) {
-                Path to = blobs.resolve(c.resolve("blobs").relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(p, to);
-                }
-            }
-        }
+        Path blobs = copyOfBlobs(c);
         Path oid5 = blobs.resolve("0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x05");
         Path oid4 = blobs.resolve("0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x04");
         try (var files = Files.walk(oid5)) {
@@ -190,6 +180,63 @@ class BlobTest {
         Cli r = Cli.run("check-refs", "-q", "--blob-dir", cache.toString(), c.resolve("Data.fs").toString());
         assertEquals(1, r.lines().size(), r.toString());
         assertTrue(r.out().contains("ZEO client's blob cache"), r.toString());
+    }
+
+    /**
+     * A directory of the blob tree that cannot be searched: its blob is missing (ZODB cannot open
+     * it either), a warning says orphans in it are not listed, and the check goes on (it used to
+     * end with an internal error, exit 4). Checked as a user that permissions apply to (as root,
+     * by hand: {@code runuser -u nobody -- bin/zodbcheck check-refs --blob-dir ...}).
+     */
+    @Test
+    void unreadableBlobSubdirectory() throws IOException {
+        Path c = TestData.path("blobs");
+        Path blobs = copyOfBlobs(c);
+        Path oid5 = blobs.resolve("0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x05");
+        Files.setPosixFilePermissions(oid5, java.util.Set.of());
+        try {
+            org.junit.jupiter.api.Assumptions.assumeFalse(Files.isReadable(oid5), "permissions do not apply (root)");
+            java.io.PrintStream saved = System.err;
+            java.io.ByteArrayOutputStream logs = new java.io.ByteArrayOutputStream();
+            System.setErr(new java.io.PrintStream(logs, true, java.nio.charset.StandardCharsets.UTF_8));
+            Cli r;
+            try {
+                r = Cli.run("check-refs", "-q", "--format", "json", "--blob-dir", blobs.toString(),
+                        c.resolve("Data.fs").toString());
+            } finally {
+                System.setErr(saved);
+            }
+            assertEquals(1, r.exit(), r.toString());
+            Set<String> missing = new TreeSet<>();
+            for (Map<String, Object> f : r.json()) {
+                missing.add(f.get("kind") + " " + f.get("oid") + " " + f.get("message"));
+            }
+            assertEquals(Set.of("missing-blob 0x05 no blob file at " + oid5 + "/0x03f5c0a01bbbbbbb.blob for blob 0x05"
+                    + " (revision 0x03f5c0a01bbbbbbb): permission denied",
+                    "missing-blob 0x06 no blob file at " + blobs.resolve("0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x06")
+                    + "/0x03f5c0a019999999.blob for blob 0x06 (revision 0x03f5c0a019999999)"), missing);
+            String text = logs.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(text.contains("zodbcheck: warn: main: cannot read " + oid5 + ": permission denied; orphan blob"
+                    + " files in it are not reported"), text);
+        } finally {
+            Files.setPosixFilePermissions(oid5, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
+    /** A copy of the blobs case's blob directory in the test's temporary directory. */
+    private Path copyOfBlobs(Path c) throws IOException {
+        Path blobs = tmp.resolve("blobs");
+        try (var files = Files.walk(c.resolve("blobs"))) {
+            for (Path p : files.toList()) {
+                Path to = blobs.resolve(c.resolve("blobs").relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        }
+        return blobs;
     }
 
     @Test
