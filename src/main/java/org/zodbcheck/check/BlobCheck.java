@@ -65,7 +65,16 @@ final class BlobCheck {
             }
             return blobs.size();
         }
-        BlobLayout layout = BlobLayout.of(dir);
+        BlobLayout layout;
+        try {
+            layout = BlobLayout.of(dir);
+        } catch (FileSystemException e) {
+            if (!blobs.isEmpty()) {
+                whole(dir, "the blob directory " + dir + " cannot be read (" + reason(e) + "): the files of "
+                        + blobs.size() + " blob records cannot be found");
+            }
+            return blobs.size();
+        }
         if (layout == null || layout == BlobLayout.ZEOCACHE) {
             whole(dir, layout == null ? "the blob directory " + dir + " has an unknown layout in its .layout file: '"
                     + BlobLayout.marker(dir) + "' (zodbcheck reads bushy and lawn)"

@@ -68,6 +68,11 @@ public final class ZConfigParser {
             throw new ConfigException(from, fromLine, "configuration file " + file + " not found");
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new ConfigException(from, fromLine, file + " is not a text file (not UTF-8)");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new ConfigException(from, fromLine, "cannot read " + file + ": permission denied");
+        } catch (java.nio.file.FileSystemException e) {
+            throw new ConfigException(from, fromLine, "cannot read " + file + ": "
+                    + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName()));
         } catch (IOException e) {
             throw new ConfigException(from, fromLine, "cannot read " + file + ": " + e.getMessage());
         }

@@ -223,6 +223,23 @@ class BlobTest {
         }
     }
 
+    /** A blob directory that cannot be read at all: one finding, as for a missing one (it used to exit 3). */
+    @Test
+    void unreadableBlobDirectory() throws IOException {
+        Path c = TestData.path("blobs");
+        Path blobs = Files.createDirectory(tmp.resolve("locked"));
+        Files.setPosixFilePermissions(blobs, java.util.Set.of());
+        try {
+            org.junit.jupiter.api.Assumptions.assumeFalse(Files.isReadable(blobs), "permissions do not apply (root)");
+            Cli r = Cli.run("check-refs", "-q", "--blob-dir", blobs.toString(), c.resolve("Data.fs").toString());
+            assertEquals(List.of("error missing-blob main path=" + blobs + " message=\"the blob directory " + blobs
+                    + " cannot be read (permission denied): the files of 4 blob records cannot be found\""), r.lines());
+            assertEquals(1, r.exit(), r.toString());
+        } finally {
+            Files.setPosixFilePermissions(blobs, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        }
+    }
+
     /** A copy of the blobs case's blob directory in the test's temporary directory. */
     private Path copyOfBlobs(Path c) throws IOException {
         Path blobs = tmp.resolve("blobs");

@@ -230,6 +230,17 @@ class StorageConfigTest {
         assertTrue(e.describe().startsWith(dir.resolve("bad.conf") + (line > 0 ? ":" + line + ": " : ": ")), e.describe());
     }
 
+    /** An %include that cannot be read names the including file, its line and the reason. */
+    @Test
+    void unreadableInclude() throws Exception {
+        Path locked = conf("locked.conf", "<filestorage>\n  path a.fs\n</filestorage>\n");
+        Path dirInclude = Files.createDirectory(dir.resolve("conf.d"));
+        assertError("<zodb main>\n%include conf.d\n</zodb>\n", 2, "cannot read " + dirInclude + ": Is a directory");
+        Files.setPosixFilePermissions(locked, java.util.Set.of());
+        org.junit.jupiter.api.Assumptions.assumeFalse(Files.isReadable(locked), "permissions do not apply (root)");
+        assertError("<zodb main>\n%include locked.conf\n</zodb>\n", 2, "cannot read " + locked + ": permission denied");
+    }
+
     @Test
     void includeLoopsAreRefused() throws Exception {
         Path a = conf("a.conf", "%include b.conf\n");
