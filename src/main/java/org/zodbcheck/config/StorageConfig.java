@@ -142,20 +142,20 @@ public final class StorageConfig {
         switch (s.type()) {
             case "filestorage" -> {
                 keys(s, FILESTORAGE_KEYS);
-                String path = s.get("path");
+                Path path = pathValue(s, "path");
                 if (path == null && !overridden) {
                     throw new ConfigException(s.file(), s.line(), s.header() + " needs a 'path'");
                 }
-                return new Storage(path == null ? null : path(path), optionalPath(s.get("blob-dir")), false);
+                return new Storage(path, pathValue(s, "blob-dir"), false);
             }
             case "blobstorage" -> {
                 keys(s, BLOBSTORAGE_KEYS);
-                String blobDir = s.get("blob-dir");
+                Path blobDir = pathValue(s, "blob-dir");
                 if (blobDir == null) {
                     throw new ConfigException(s.file(), s.line(), s.header() + " needs a 'blob-dir'");
                 }
                 Storage inner = inner(s, overridden);
-                return new Storage(inner.path(), path(blobDir), inner.zlib());
+                return new Storage(inner.path(), blobDir, inner.zlib());
             }
             case "zlibstorage" -> {
                 keys(s, ZLIB_KEYS);
@@ -218,7 +218,15 @@ public final class StorageConfig {
         return Path.of(value);
     }
 
-    private static Path optionalPath(String value) {
+    /**
+     * The path {@code key} names, or {@code null} without the key. A key without a value is an
+     * error, as in ZConfig: read as a path it would be the current directory.
+     */
+    private static Path pathValue(Section s, String key) throws ConfigException {
+        String value = s.get(key);
+        if (value != null && value.isBlank()) {
+            throw new ConfigException(s.file(), s.lineOf(key), "'" + key + "' in " + s.header() + " has no value");
+        }
         return value == null ? null : path(value);
     }
 

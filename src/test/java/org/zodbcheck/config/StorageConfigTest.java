@@ -207,6 +207,12 @@ class StorageConfigTest {
         assertError("<zodb main>\n  <filestorage>\n    path a.fs\n  </filestorage>\n", 1, "section <zodb> is not closed");
         assertError("<zodb main>\n  <foostorage>\n  </foostorage>\n</zodb>\n", 2, "<foostorage> is not a file");
         assertError("<zodb main>\n  <filestorage>\n  </filestorage>\n</zodb>\n", 2, "needs a 'path'");
+        assertError("<zodb main>\n  <filestorage>\n    path\n  </filestorage>\n</zodb>\n", 3,
+                "'path' in <filestorage> has no value");
+        assertError("<zodb main>\n  <filestorage>\n    path a.fs\n    blob-dir\n  </filestorage>\n</zodb>\n", 4,
+                "'blob-dir' in <filestorage> has no value");
+        assertError("<zodb main>\n  <blobstorage>\n    blob-dir  \n    <filestorage>\n      path a.fs\n"
+                + "    </filestorage>\n  </blobstorage>\n</zodb>\n", 3, "'blob-dir' in <blobstorage> has no value");
         assertError("<zodb main>\n  <filestorage>\n    path $NOPE/a.fs\n  </filestorage>\n</zodb>\n", 3,
                 "'NOPE' is not defined");
         assertError("<zodb main>\n  allow-implicit-cross-references maybe\n  <filestorage>\n    path a\n"
