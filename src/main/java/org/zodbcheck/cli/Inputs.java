@@ -28,6 +28,18 @@ final class Inputs {
      */
     static List<Database> databases(List<Path> inputs, Map<String, Path> overrides, String dbName, Path blobDir,
                                     CommandLine cl) throws ConfigException {
+        // an empty argument (an unset shell variable) would be the current directory
+        if (inputs.stream().anyMatch(p -> p.toString().isEmpty())) {
+            throw new CommandLine.ParameterException(cl, "an empty FILE argument");
+        }
+        if (blobDir != null && blobDir.toString().isEmpty()) {
+            throw new CommandLine.ParameterException(cl, "--blob-dir: an empty path");
+        }
+        for (Map.Entry<String, Path> o : overrides.entrySet()) {
+            if (o.getValue().toString().isEmpty()) {
+                throw new CommandLine.ParameterException(cl, "-f " + o.getKey() + "=: an empty path");
+            }
+        }
         List<Path> storages = inputs.stream().filter(Inputs::isStorageFile).toList();
         if (!storages.isEmpty()) {
             if (inputs.size() > 1) {

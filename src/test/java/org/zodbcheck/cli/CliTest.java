@@ -88,6 +88,9 @@ class CliTest {
             {"check-refs", "--fail-on", "fatal", fs("clean")},
             {"check-refs", "--threads", "0", fs("clean")},
             {"check-refs", fs("clean"), fs("dangling")},
+            {"check-refs", ""},
+            {"check-refs", "--blob-dir", "", fs("clean")},
+            {"check-refs", "-f", "main=", TestData.path("clean", "zodb.conf").toString()},
             {"no-such-command"},
             {},
         }) {
