@@ -41,6 +41,19 @@ class OidTest {
         assertEquals(0x14bL, Oid.parse("000000000000014b"));
     }
 
+    /** ZODB.utils.oid_repr: 0x and the hex digits without leading zeros, padded to an even count. */
+    @Test
+    void reprIsZodbOidRepr() {
+        assertEquals("0x00", Oid.repr(0));
+        assertEquals("0x0c", Oid.repr(0x0c));
+        assertEquals("0x92", Oid.repr(0x92));
+        assertEquals("0x0100", Oid.repr(0x100));
+        assertEquals("0x014b", Oid.repr(0x14b));
+        assertEquals("0xc92d77", Oid.repr(0xc92d77));
+        assertEquals("0x0123456789abcdef", Oid.repr(0x0123456789abcdefL));
+        assertEquals("0xffffffffffffffff", Oid.repr(-1L));
+    }
+
     @Test
     void roundTripsWithThePrintedForms() {
         for (long oid : new long[] {0, 1, 0x14b, 0xc92d77, Long.MAX_VALUE, -1L}) {
