@@ -62,7 +62,7 @@ final class Inputs {
         }
         List<Database> dbs = new ArrayList<>();
         for (DatabaseConfig c : config.databases()) {
-            dbs.add(new Database(c.name(), c.path(), c.blobDir(), c.implicitCrossReferences(), true));
+            dbs.add(new Database(c.name(), c.path(), c.blobDir(), c.implicitCrossReferences(), c.blobDirRequired()));
         }
         return dbs;
     }

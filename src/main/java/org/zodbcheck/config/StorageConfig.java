@@ -131,7 +131,12 @@ public final class StorageConfig {
         }
         Storage s = storage(storage, override != null);
         Path path = override != null ? override : s.path();
-        databases.put(name, new DatabaseConfig(name, path, s.blobDir(), xrefs, s.zlib(), where(at)));
+        boolean blobDirRequired = override == null || s.blobDir() != null;
+        if (!blobDirRequired) {
+            notices.add(where(at) + ": database '" + name + "' is given by -f " + name + "=" + override
+                    + " and its configuration names no blob directory: its blob files are not checked");
+        }
+        databases.put(name, new DatabaseConfig(name, path, s.blobDir(), xrefs, s.zlib(), where(at), blobDirRequired));
     }
 
     /** What a storage section leads to. */

@@ -172,6 +172,45 @@ class BlobTest {
                         + " 0x06 (revision 0x03f5c0a019999999)"), missing);
     }
 
+    /**
+     * A ZEO client's configuration with -f NAME=PATH: no blob directory is known, so blob files
+     * are not checked (as for a Data.fs given by path, and as multi-zodb-check-refs -f does), and
+     * stderr says so; this used to be a missing-blob error nothing could silence.
+     */
+    @Test
+    void zeoClientOverrideWithoutBlobDirectory() throws IOException {
+        Path c = TestData.path("blobs");
+        String client = Files.writeString(tmp.resolve("client.conf"), """
+                <zodb_db main>
+                  <zeoclient>
+                    blob-dir /srv/plone/var/blobcache
+                    server 127.0.0.1:8100
+                  </zeoclient>
+                  mount-point /
+                </zodb_db>
+                """).toString();
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream logs = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(logs, true, java.nio.charset.StandardCharsets.UTF_8));
+        Cli r;
+        try {
+            r = Cli.run("check-refs", "-q", "-f", "main=" + c.resolve("Data.fs"), client);
+        } finally {
+            System.setErr(saved);
+        }
+        assertEquals("", r.out(), r.toString());
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(logs.toString(java.nio.charset.StandardCharsets.UTF_8).contains("zodbcheck: warn: " + client
+                + ":1: database 'main' is given by -f main=" + c.resolve("Data.fs") + " and its configuration names no"
+                + " blob directory: its blob files are not checked"), logs.toString());
+        // a configuration that names one keeps it under -f
+        String blobs = Files.writeString(tmp.resolve("blobs.conf"), "<zodb main>\n<blobstorage>\nblob-dir "
+                + c.resolve("blobs") + "\n<zeoclient>\nserver 8100\n</zeoclient>\n</blobstorage>\n</zodb>\n").toString();
+        Cli b = Cli.run("check-refs", "-q", "--format", "json", "-f", "main=" + c.resolve("Data.fs"), blobs);
+        assertEquals(Set.of("blobs/0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x06/0x03f5c0a019999999.blob"),
+                paths(b, "missing-blob", c));
+    }
+
     @Test
     void zeoClientCacheIsRefused() throws IOException {
         Path c = TestData.path("blobs");
