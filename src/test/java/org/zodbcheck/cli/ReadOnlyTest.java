@@ -57,6 +57,56 @@ class ReadOnlyTest {
         assertEquals(dirBefore, Files.getLastModifiedTime(dir));
     }
 
+    /**
+     * A configuration that says {@code read-only false} and {@code create true}, with a blob
+     * directory holding orphan and empty files: the storage, the blob tree and the directory
+     * keep every byte and time stamp, also when the configuration is malformed.
+     */
+    @org.junit.jupiter.api.Test
+    void configurationInputChangesNothing(@TempDir Path dir) throws Exception {
+        Path source = TestData.path("derived", "blobs-orphans");
+        try (Stream<Path> s = Files.walk(source)) {
+            for (Path p : s.toList()) {
+                Path to = dir.resolve(source.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        }
+        Path conf = Files.writeString(dir.resolve("rw.conf"), "<zodb main>\n  <filestorage>\n    path "
+                + dir.resolve("Data.fs") + "\n    blob-dir " + dir.resolve("blobs") + "\n    read-only false\n"
+                + "    create true\n  </filestorage>\n</zodb>\n");
+        Path bad = Files.writeString(dir.resolve("bad.conf"), "<zodb main>\n  <filestorage>\n    path "
+                + dir.resolve("Data.fs") + "\n");
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.toList()) {
+                Files.setLastModifiedTime(p, PAST);
+            }
+        }
+        Map<String, String> before = tree(dir);
+        for (String format : new String[] {"text", "json", "zodbdgc", "fsrefs"}) {
+            Cli r = Cli.run("check-refs", "--format", format, "--list-garbage", "--history", conf.toString());
+            assertEquals(1, r.exit(), r.toString());
+        }
+        assertEquals(2, Cli.run("check-refs", bad.toString()).exit());
+        assertEquals(before, tree(dir));
+    }
+
+    /** relative path -> size, mtime and SHA-256 (files) of every entry under {@code dir}, itself included. */
+    private static Map<String, String> tree(Path dir) throws IOException, NoSuchAlgorithmException {
+        Map<String, String> m = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.toList()) {
+                String sha = Files.isRegularFile(p) ? HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                        .digest(Files.readAllBytes(p))) : "dir";
+                m.put(dir.relativize(p).toString(), Files.size(p) + " " + Files.getLastModifiedTime(p).toMillis() + " " + sha);
+            }
+        }
+        return m;
+    }
+
     /** name -> size, mtime and SHA-256 of every entry in the directory. */
     private static Map<String, String> list(Path dir) throws IOException, NoSuchAlgorithmException {
         Map<String, String> m = new TreeMap<>();
