@@ -70,7 +70,8 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
 
     @Option(names = {"-f", "--file-storage"}, paramLabel = "NAME=PATH",
             description = "Check PATH as the Data.fs of database NAME of the configuration, whatever its storage"
-                    + " section says (e.g. a <zeoclient>: give the server's Data.fs). Repeatable.")
+                    + " section says (e.g. a <zeoclient>: give the server's Data.fs). Repeatable. Its blob files are"
+                    + " checked only if the configuration names a blob directory for it.")
     private Map<String, Path> overrides = new LinkedHashMap<>();
 
     @Option(names = "--blob-dir", paramLabel = "DIR",
