@@ -56,6 +56,10 @@ final class Inputs {
             throw new CommandLine.ParameterException(cl, "--blob-dir applies to a Data.fs given by path; a"
                     + " configuration names its blob-dir");
         }
+        if (cl.getParseResult() != null && cl.getParseResult().hasMatchedOption("--db-name")) {
+            throw new CommandLine.ParameterException(cl, "--db-name applies to a Data.fs given by path; a"
+                    + " configuration names its databases");
+        }
         StorageConfig.Result config = StorageConfig.read(inputs, overrides);
         for (String notice : config.notices()) {
             LoggerFactory.getLogger(Inputs.class).warn(notice);

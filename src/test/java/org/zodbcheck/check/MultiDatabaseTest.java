@@ -165,5 +165,8 @@ public class MultiDatabaseTest {
         assertEquals(2, Cli.run("check-refs", fs, config("zodb.conf")).exit());
         assertEquals(2, Cli.run("check-refs", "-f", "main=" + fs, fs).exit());
         assertEquals(2, Cli.run("check-refs", "--blob-dir", tmp.toString(), config("zodb.conf")).exit());
+        assertEquals(2, Cli.run("check-refs", "--db-name", "other", config("zodb.conf")).exit(), "it was ignored");
+        assertEquals(2, Cli.run("refs", "--db-name", "other", config("zodb.conf")).exit());
+        assertEquals(2, Cli.run("verify", "--db-name", "other", config("zodb.conf")).exit());
     }
 }
