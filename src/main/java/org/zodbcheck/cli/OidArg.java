@@ -34,6 +34,25 @@ record OidArg(String db, long oid, String text) {
         }
     }
 
+    /**
+     * Whether {@code text}, which is not an oid, was still meant as one (a misspelt oid rather
+     * than a file name): it starts, after an optional {@code db:}, with a digit, a minus, a quote
+     * or a backslash, and is no path.
+     */
+    static boolean meantAsOid(String text) {
+        String s = text.strip();
+        Matcher m = DB_PREFIX.matcher(s);
+        if (m.matches() && !s.startsWith("b'") && !s.startsWith("b\"")) {
+            s = m.group(2);
+        }
+        if (s.startsWith("'") || s.startsWith("\"") || s.startsWith("\\") || s.startsWith("b'")
+                || s.startsWith("b\"") || s.startsWith("b\\")) {
+            return true;
+        }
+        return !s.isEmpty() && (Character.isDigit(s.charAt(0)) || s.charAt(0) == '-') && s.indexOf('/') < 0
+                && s.indexOf('.') < 0 && s.indexOf(java.io.File.separatorChar) < 0;
+    }
+
     String dbOr(String first) {
         return db != null ? db : first;
     }

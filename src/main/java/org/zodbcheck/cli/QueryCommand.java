@@ -3,6 +3,7 @@ package org.zodbcheck.cli;
 import ch.qos.logback.classic.Level;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -124,6 +125,12 @@ abstract class QueryCommand implements Callable<Integer>, Main.Debuggable {
         for (String a : args) {
             if (OidArg.looksLikeOid(a)) {
                 oids.add(OidArg.parse(a));
+            } else if (OidArg.meantAsOid(a) && !Files.exists(Path.of(a))) {
+                try {
+                    OidArg.parse(a);
+                } catch (IllegalArgumentException e) {
+                    throw usage(e.getMessage());
+                }
             } else {
                 inputs.add(Path.of(a));
             }

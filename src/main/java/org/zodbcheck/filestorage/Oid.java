@@ -45,7 +45,10 @@ public final class Oid {
      * negative signed form), hex ({@code 0xc92d77}), fsdump's 16 hex digits
      * ({@code 0000000000c92d77}: 16 characters that start with {@code 0} or hold a letter; real oids
      * are far below 16 decimal digits), or the 8-byte string a
-     * traceback or {@code p64()} shows ({@code '\x00\x00\x00\x00\x00\xc9-w'}, {@code b'...'}).
+     * traceback or {@code p64()} shows ({@code '\x00\x00\x00\x00\x00\xc9-w'}, {@code b'...'}),
+     * also as the shell passes it on when the quotes were typed as they were copied:
+     * {@code \x00\x00\x00\x00\x00\xc9-w} from {@code '\x00...'} and {@code b\x00...} from
+     * {@code b'\x00...'} (the text must start with a backslash escape, and make 8 bytes).
      *
      * @throws IllegalArgumentException naming what was expected
      */
@@ -56,6 +59,17 @@ public final class Oid {
         }
         if (s.startsWith("'") || s.startsWith("\"") || s.startsWith("b'") || s.startsWith("b\"")) {
             return fromRepr(s, text);
+        }
+        if (s.startsWith("\\") || s.startsWith("b\\")) {
+            // the quotes of '\x00...' or b'\x00...' were removed by the shell
+            String body = s.startsWith("b") ? s.substring(1) : s;
+            if (body.indexOf('\'') < 0) {
+                return fromRepr("'" + body + "'", text);
+            }
+            if (body.indexOf('"') < 0) {
+                return fromRepr("\"" + body + "\"", text);
+            }
+            throw new IllegalArgumentException(bad(text));
         }
         try {
             if (s.startsWith("0x") || s.startsWith("0X")) {

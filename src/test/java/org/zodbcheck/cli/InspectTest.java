@@ -194,6 +194,19 @@ class InspectTest {
         Cli noDb = Cli.run("referrers", fs.toString(), "catalog:0x01");
         assertEquals(2, noDb.exit());
         assertTrue(noDb.err().contains("no database named catalog"), noDb.err());
+        // the traceback form as typed in a shell, quotes removed by it
+        Cli pasted = Cli.run("referrers", "-q", fs.toString(), "b\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x92");
+        assertEquals(who.out(), pasted.out(), pasted.toString());
+        // a misspelt oid is named as such, not taken for a missing file
+        for (String command : List.of("referrers", "path", "show", "refs")) {
+            Cli bad = Cli.run(command, fs.toString(), "0x92", "0xg2");
+            assertEquals(2, bad.exit(), bad.toString());
+            assertTrue(bad.err().startsWith("not an oid: 0xg2 (give 13184375, 0xc92d77"), bad.err());
+            Cli tooShort = Cli.run(command, fs.toString(), "b'\\x00\\x92'");
+            assertEquals(2, tooShort.exit(), tooShort.toString());
+            assertTrue(tooShort.err().startsWith("not an oid: b'\\x00\\x92' (2 bytes, an oid has 8)"),
+                    tooShort.err());
+        }
         Cli noOid = Cli.run("referrers", fs.toString());
         assertEquals(2, noOid.exit());
         assertFalse(noOid.err().contains("Exception"), noOid.err());

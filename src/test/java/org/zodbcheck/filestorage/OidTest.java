@@ -27,6 +27,17 @@ class OidTest {
     }
 
     @Test
+    void theTracebackFormAfterTheShellRemovedItsQuotes() {
+        // zodbcheck show Data.fs '\x00\x00\x00\x00\x00\xc9-w' and ... b'\x00...' as pasted
+        assertEquals(0xc92d77L, Oid.parse("\\x00\\x00\\x00\\x00\\x00\\xc9-w"));
+        assertEquals(0xc92d77L, Oid.parse("b\\x00\\x00\\x00\\x00\\x00\\xc9-w"));
+        assertEquals(0x14bL, Oid.parse("b\\x00\\x00\\x00\\x00\\x00\\x00\\x01K"));
+        assertEquals(0x27L, Oid.parse("\\x00\\x00\\x00\\x00\\x00\\x00\\x00'"));
+        assertEquals("not an oid: \\x00\\x00 (2 bytes, an oid has 8)",
+                assertThrows(IllegalArgumentException.class, () -> Oid.parse("\\x00\\x00")).getMessage());
+    }
+
+    @Test
     void decimalsIncludingZodbdgcSignedForm() {
         assertEquals(0L, Oid.parse("0"));
         assertEquals(7L, Oid.parse("7"));
