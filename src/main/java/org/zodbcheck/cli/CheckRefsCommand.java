@@ -198,7 +198,7 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
         if (refdbPath != null) {
             try {
                 refdb = ReferenceDatabases.create(refdbPath, protectedFiles(databases), String.join(" ",
-                        inputs.stream().map(Path::toString).toList()));
+                        inputs.stream().map(p -> p.toAbsolutePath().normalize().toString()).toList()));
             } catch (RefDbException e) {
                 err.println("zodbcheck: " + e.describe());
                 return ExitCode.USAGE;

@@ -87,9 +87,16 @@ final class ReferrersCommand extends QueryCommand {
     private int fromRefdb() throws Exit {
         try (ReferenceDatabase refdb = ReferenceDatabases.open(refdbPath)) {
             List<String> dbs = refdb.databases();
+            note("zodbcheck: " + refdbPath + ": reference database of " + refdb.meta("source") + " (" + String.join(
+                    ", ", dbs) + "), written " + refdb.meta("created") + "; later commits are not in it");
             int code = ExitCode.OK;
             for (OidArg a : oids) {
                 String db = a.dbOr(dbs.isEmpty() ? dbName : dbs.get(0));
+                if (!dbs.isEmpty() && !dbs.contains(db)) {
+                    err().println("zodbcheck: no database named " + db + " in " + refdbPath + " (databases: "
+                            + String.join(", ", dbs) + ")");
+                    throw new Exit(ExitCode.USAGE);
+                }
                 Map<String, Row> rows = new LinkedHashMap<>();
                 for (ReferenceDatabase.Referrer r : refdb.referrers(db, a.oid())) {
                     Row row = new Row(r.db(), r.oid(), r.className(), r.reachable(), r.form(), r.strong(), 1);

@@ -35,6 +35,9 @@ public interface ReferenceDatabase extends GraphListener, AutoCloseable {
     /** The database names in the objects table, in the order they were checked. */
     List<String> databases() throws IOException;
 
+    /** A value of the {@code zodbcheck_meta} table ({@code source}, {@code created}, ...), or {@code null}. */
+    String meta(String key) throws IOException;
+
     Path path();
 
     @Override

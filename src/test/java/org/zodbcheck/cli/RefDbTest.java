@@ -151,6 +151,20 @@ class RefDbTest {
     }
 
     @Test
+    void answersNameTheStorageTheyComeFromAndItsDatabases() {
+        Path db = refdb("dangling");
+        Cli r = Cli.run("referrers", "--refdb", db.toString(), "0x92");
+        assertEquals(0, r.exit(), r.toString());
+        String source = TestData.path("dangling", "Data.fs").toAbsolutePath().normalize().toString();
+        assertTrue(r.err().startsWith("zodbcheck: " + db + ": reference database of " + source + " (main), written 20"),
+                r.err());
+        Cli other = Cli.run("referrers", "--refdb", db.toString(), "catalog:0x03");
+        assertEquals(2, other.exit(), other.toString());
+        assertTrue(other.err().contains("zodbcheck: no database named catalog in " + db + " (databases: main)\n"),
+                other.err());
+    }
+
+    @Test
     void opensInTheSqliteCommandLineClient() throws Exception {
         assumeTrue(onPath("sqlite3"), "the sqlite3 command-line client is not installed");
         Path db = refdb("dangling");

@@ -277,9 +277,17 @@ public final class SqliteRefDb implements ReferenceDatabase {
 
     @Override
     public List<String> databases() throws IOException {
-        try (Statement st = conn.createStatement();
-             ResultSet rs = st.executeQuery("SELECT value FROM zodbcheck_meta WHERE key = 'databases'")) {
-            return rs.next() && !rs.getString(1).isEmpty() ? List.of(rs.getString(1).split(" ")) : List.of();
+        String names = meta("databases");
+        return names != null && !names.isEmpty() ? List.of(names.split(" ")) : List.of();
+    }
+
+    @Override
+    public String meta(String key) throws IOException {
+        try (PreparedStatement st = conn.prepareStatement("SELECT value FROM zodbcheck_meta WHERE key = ?")) {
+            st.setString(1, key);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
         } catch (SQLException e) {
             throw io(e);
         }
