@@ -151,6 +151,33 @@ class RefDbTest {
     }
 
     @Test
+    void aRunThatFailsLeavesNoFileAndAnUnfinishedOrNewerFileIsRefused() throws Exception {
+        Path junk = Files.write(tmp.resolve("junk.fs"), "not a FileStorage at all".getBytes(StandardCharsets.US_ASCII));
+        Path db = tmp.resolve("refs.db");
+        Cli failed = Cli.run("check-refs", "-q", "-r", db.toString(), junk.toString());
+        assertEquals(3, failed.exit(), failed.toString());
+        assertTrue(!Files.exists(db), "a failed run left " + db);
+        // so the next run is not refused as 'not a zodbcheck reference database'
+        Cli next = Cli.run("check-refs", "-q", "-r", db.toString(), TestData.path("dangling", "Data.fs").toString());
+        assertEquals(1, next.exit(), next.toString());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE zodbcheck_meta SET value = '2' WHERE key = 'version'");
+        }
+        Cli newer = Cli.run("referrers", "--refdb", db.toString(), "0x92");
+        assertEquals(3, newer.exit(), newer.toString());
+        assertEquals("zodbcheck: " + db + ": is a reference database of version 2; this zodbcheck reads version 1:"
+                + " write it again with check-refs -r\n", newer.err());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            st.executeUpdate("UPDATE zodbcheck_meta SET value = '1' WHERE key = 'version'");
+            st.executeUpdate("DELETE FROM zodbcheck_meta WHERE key = 'databases'"); // written by the last step
+        }
+        Cli unfinished = Cli.run("referrers", "--refdb", db.toString(), "0x92");
+        assertEquals(3, unfinished.exit(), unfinished.toString());
+        assertEquals("zodbcheck: " + db + ": is incomplete (the check-refs -r that wrote it did not finish):"
+                + " write it again with check-refs -r\n", unfinished.err());
+    }
+
+    @Test
     void answersNameTheStorageTheyComeFromAndItsDatabases() {
         Path db = refdb("dangling");
         Cli r = Cli.run("referrers", "--refdb", db.toString(), "0x92");

@@ -71,6 +71,9 @@ public final class SqliteRefDb implements ReferenceDatabase {
     private BulkInsert objects;
     private BulkInsert refs;
     private final List<String> databases = new ArrayList<>();
+    /** Set while this run writes the file: removes it if the run ends before {@link #finish}. */
+    private Thread cleanup;
+    private volatile boolean finished;
 
     private SqliteRefDb(Path path, Connection conn) {
         this.path = path;
@@ -100,12 +103,35 @@ public final class SqliteRefDb implements ReferenceDatabase {
                 throw new RefDbException(path, "cannot replace it: " + e.getMessage());
             }
         }
+        SqliteRefDb db = null;
         try {
-            SqliteRefDb db = new SqliteRefDb(path, connect(path, false));
+            db = new SqliteRefDb(path, connect(path, false));
+            // A run that fails or is interrupted leaves no half-written file behind (it would
+            // answer wrongly, and the next -r would have to refuse it as not a reference database).
+            db.cleanup = new Thread(db::deleteUnfinished, "zodbcheck-refdb-cleanup");
+            Runtime.getRuntime().addShutdownHook(db.cleanup);
             db.createSchema(source);
             return db;
         } catch (SQLException e) {
+            if (db != null) {
+                try {
+                    db.close();
+                } catch (IOException ignored) {
+                    // the file is removed by close either way
+                }
+            }
             throw new RefDbException(path, "cannot create it: " + e.getMessage());
+        }
+    }
+
+    private void deleteUnfinished() {
+        if (!finished) {
+            try {
+                Files.deleteIfExists(path);
+                Files.deleteIfExists(path.resolveSibling(path.getFileName() + "-journal"));
+            } catch (IOException ignored) {
+                // nothing more to do on the way out
+            }
         }
     }
 
@@ -117,11 +143,26 @@ public final class SqliteRefDb implements ReferenceDatabase {
         if (!isRefDb(path)) {
             throw new RefDbException(path, "is not a zodbcheck reference database (written by check-refs -r)");
         }
+        SqliteRefDb db;
         try {
-            return new SqliteRefDb(path, connect(path, true));
+            db = new SqliteRefDb(path, connect(path, true));
         } catch (SQLException e) {
             throw new RefDbException(path, "cannot open it: " + e.getMessage());
         }
+        try {
+            String version = db.meta("version");
+            String problem = !Integer.toString(VERSION).equals(version)
+                    ? "is a reference database of version " + version + "; this zodbcheck reads version " + VERSION
+                    : db.meta("databases") == null ? "is incomplete (the check-refs -r that wrote it did not finish)"
+                    : null;
+            if (problem != null) {
+                db.close();
+                throw new RefDbException(path, problem + ": write it again with check-refs -r");
+            }
+        } catch (IOException e) {
+            throw new RefDbException(path, "cannot read it: " + e.getMessage());
+        }
+        return db;
     }
 
     /** A SQLite file whose zodbcheck_meta table says it is ours. */
@@ -234,6 +275,7 @@ public final class SqliteRefDb implements ReferenceDatabase {
                 }
             }
             conn.commit();
+            finished = true;
         } catch (SQLException e) {
             throw io(e);
         }
@@ -312,6 +354,16 @@ public final class SqliteRefDb implements ReferenceDatabase {
             conn.close();
         } catch (SQLException e) {
             throw io(e);
+        } finally {
+            if (cleanup != null) {
+                deleteUnfinished();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cleanup);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook runs anyway
+                }
+                cleanup = null;
+            }
         }
     }
 
