@@ -66,11 +66,15 @@ final class RefsCommand extends QueryCommand {
 
     private void list(ObjectGraph graph, PickleScanner scanner, ObjectGraph.Node n) throws IOException {
         byte[] data = graph.data(n);
-        if (data == null) {
-            return;
-        }
         String db = graph.db(n);
         long oid = graph.oid(n);
+        if (data == null) {
+            if (!oids.isEmpty() && graph.cause(n) != null) {
+                // asked for by name: say why nothing is listed
+                note(Values.target(db, oid) + ": cannot be loaded (" + graph.cause(n).label() + "): no references");
+            }
+            return;
+        }
         boolean parsed = scanner.scan(data, 0, data.length, pid -> {
             if (pid.form() == RefForm.MALFORMED) {
                 note(Values.target(db, oid) + ": a persistent id ZODB cannot load: " + pid.problem());

@@ -184,6 +184,11 @@ class InspectTest {
         assertEquals(List.of("main:0x00 main:0x03 form=oid-klass ref=strong",
                 "main:0x00 main:0x04 form=oid-klass ref=strong", "main:0x00 main:0x05 form=oid-klass ref=strong",
                 "main:0x00 main:0x07 form=oid-klass ref=strong"), refs.lines());
+        Cli deleted = Cli.run("refs", fs.toString(), "0x92", "0x02");
+        assertEquals(0, deleted.exit(), deleted.toString());
+        assertEquals("", deleted.out());
+        assertEquals("main:0x92: cannot be loaded (no-data): no references\n"
+                + "main:0x02: cannot be loaded (no-record): no references\n", deleted.err());
         Cli who = Cli.run("referrers", fs.toString(), "b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x92'");
         assertEquals(List.of("main:0x16 class=BTrees.IOBTree.IOBucket reachable=true ref=strong form=oid-klass"
                 + " count=1 target=main:0x92"), who.lines(), who.toString());
