@@ -140,6 +140,9 @@ final class ShowCommand extends QueryCommand {
         if (pickle && data != null) {
             out.println("pickle: " + pickleOrigin(graph, n, data));
             out.print(Disassembler.dis(data, 0, data.length));
+        } else if (pickle) {
+            out.println("pickle: none (" + state(graph, n) + (cur == null ? ": no record of this oid in the file)"
+                    : ": the current record has no data to disassemble)"));
         }
         out.println();
     }

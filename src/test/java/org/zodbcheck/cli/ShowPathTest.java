@@ -128,6 +128,16 @@ class ShowPathTest {
     }
 
     @Test
+    void showPickleOfADeletedOrNeverWrittenObjectSaysThereIsNone() {
+        Cli r = Cli.run("show", "--pickle", TestData.path("dangling", "Data.fs").toString(), "0x92", "0x02");
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.lines().contains("pickle: none (no-data: the current record has no data to disassemble)"),
+                r.out());
+        assertTrue(r.lines().contains("pickle: none (no-record: no record of this oid in the file)"),
+                r.out());
+    }
+
+    @Test
     void showHistoryListsEveryRevisionWithBackpointers() {
         Cli r = Cli.run("show", "--history", TestData.path("undo", "Data.fs").toString(), "0x02");
         List<String> history = r.lines().stream().filter(l -> l.startsWith("  tid=")).toList();
