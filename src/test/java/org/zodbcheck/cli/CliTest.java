@@ -142,6 +142,29 @@ class CliTest {
         assertTrue(version.out().startsWith("zodbcheck "), version.out());
     }
 
+    /** Every command has --help (and -h, and 'help COMMAND'), with its exit codes; the query commands name the oid forms. */
+    @Test
+    void helpOfEveryCommand() {
+        Cli top = Cli.run("--help");
+        for (String command : new String[] {"check-refs", "verify", "referrers", "path", "show", "refs"}) {
+            assertTrue(top.out().contains("  " + command + " "), command + " missing from\n" + top.out());
+            for (String[] args : new String[][] {{command, "--help"}, {command, "-h"}, {"help", command}}) {
+                Cli help = Cli.run(args);
+                assertEquals(0, help.exit(), help.toString());
+                assertEquals("", help.err(), help.toString());
+                assertTrue(help.out().startsWith("Usage: zodbcheck " + command + " "), help.out());
+                assertTrue(help.out().contains("Exit codes: 0 "), help.out());
+            }
+            if (!command.equals("check-refs") && !command.equals("verify")) {
+                String help = Cli.run(command, "--help").out();
+                for (String form : new String[] {"13184375", "0xc92d77", "'\\x00\\x00\\x00\\x00\\x00\\xc9-w'",
+                    "b'...'", "catalog:0x05"}) {
+                    assertTrue(help.contains(form), command + " --help does not name " + form + "\n" + help);
+                }
+            }
+        }
+    }
+
     /** Logs go through slf4j/logback to the process's stderr (not to the findings' streams). */
     @Test
     void verboseLogsThePhases() {
