@@ -27,8 +27,8 @@ import picocli.CommandLine.Command;
             "Text: per chain a line 'TARGET EXPRESSION' (e.g. main:0x92 root['tree'] -> OOBTree",
             "child 0 -> OOBBucket['k5']), then one indented line per hop: DB:OID CLASS STATE LABEL,",
             "STATE being reachable, garbage, no-record, no-data or unloadable. JSON: one object per",
-            "chain with target_db, target_oid, from_root, expression and hops [{db, oid, class,",
-            "state, label, form}].",
+            "chain with target_db, target_oid, from_root, cycle (the chain starts at garbage in a",
+            "reference cycle), expression and hops [{db, oid, class, state, label, form}].",
             "",
             "Exit codes: 0 answered, 1 an oid is unknown (no record and no referrer), 2 usage",
             "or configuration error, 3 a storage cannot be read."})
@@ -70,14 +70,17 @@ final class PathCommand extends QueryCommand {
                     .str("class", h.className()).str("state", state(h)).str("label", h.label())
                     .str("form", h.form()).toString()).collect(Collectors.joining(", ", "[", "]"));
             out().println(new JsonLine().str("target_db", t.db()).str("target_oid", Oid.repr(t.oid()))
-                    .bool("from_root", c.fromRoot()).str("expression", expression).raw("hops", hops));
+                    .bool("from_root", c.fromRoot()).bool("cycle", c.topInCycle()).str("expression", expression)
+                    .raw("hops", hops));
             return;
         }
         out().println(Values.target(t.db(), t.oid()) + " " + expression);
         List<Paths.Hop> hops = c.hops();
         for (int i = 0; i < hops.size(); i++) {
             Paths.Hop h = hops.get(i);
-            String label = i > 0 ? label(h) : c.fromRoot() ? "root" : "(no root reaches it; nothing above it)";
+            String label = i > 0 ? label(h) : c.fromRoot() ? "root" : c.topInCycle()
+                    ? "(no root reaches it; only objects below it refer to it: a cycle of garbage)"
+                    : "(no root reaches it; nothing above it)";
             out().println("  " + Values.target(h.db(), h.oid()) + " " + (h.className() != null ? h.className() : "-")
                     + " " + state(h) + " " + label);
         }

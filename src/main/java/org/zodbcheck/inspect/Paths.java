@@ -39,8 +39,10 @@ public final class Paths {
     /**
      * @param fromRoot the chain starts at a database root; else at an unreachable object that
      *     no other object refers to (or that is part of a cycle of garbage)
+     * @param topInCycle the chain starts at garbage that objects further down the chain (or
+     *     below them) refer to: the top of a cycle of garbage, not an object nothing refers to
      */
-    public record Chain(List<Hop> hops, boolean fromRoot) {
+    public record Chain(List<Hop> hops, boolean fromRoot, boolean topInCycle) {
         public Hop target() {
             return hops.get(hops.size() - 1);
         }
@@ -61,11 +63,11 @@ public final class Paths {
             parents = graph.parents();
         }
         if (parents.containsKey(target) && graph.cause(target) == null) {
-            return List.of(chain(up(target)));
+            return List.of(chain(up(target, target)));
         }
         List<Edge> into = graph.referrers(target);
         if (into.isEmpty()) {
-            return List.of(new Chain(List.of(hop(target, null)), false));
+            return List.of(new Chain(List.of(hop(target, null)), false, false));
         }
         Map<Node, Edge> byReferrer = new LinkedHashMap<>();
         into.stream().sorted(Comparator.comparing((Edge e) -> !e.form().strong())
@@ -73,7 +75,8 @@ public final class Paths {
                 .forEach(e -> byReferrer.putIfAbsent(e.from(), e));
         List<Chain> chains = new ArrayList<>();
         for (Edge last : byReferrer.values()) {
-            List<Edge> edges = up(last.from());
+            // the walk up from a garbage referrer does not come back through the target (a cycle)
+            List<Edge> edges = up(last.from(), target);
             edges.add(last);
             chains.add(chain(edges));
         }
@@ -85,7 +88,7 @@ public final class Paths {
      * reaches {@code n}; else up through referrers (the lowest oid not yet seen) to the top.
      * When nothing leads to {@code n}, a single edge with no {@code from}.
      */
-    private List<Edge> up(Node n) {
+    private List<Edge> up(Node n, Node target) {
         List<Edge> rev = new ArrayList<>();
         if (parents.containsKey(n)) {
             for (Edge e = parents.get(n); e != null; e = parents.get(e.from())) {
@@ -94,6 +97,7 @@ public final class Paths {
         } else {
             Set<Node> seen = new HashSet<>();
             seen.add(n);
+            seen.add(target);
             Node at = n;
             while (rev.size() < MAX_UP) {
                 Edge next = graph.referrers(at).stream().filter(e -> !seen.contains(e.from()))
@@ -128,7 +132,8 @@ public final class Paths {
                 hops.add(hop(e.to(), e));
             }
         }
-        return new Chain(hops, graph.oid(start) == 0 && parents.containsKey(start));
+        boolean fromRoot = graph.oid(start) == 0 && parents.containsKey(start);
+        return new Chain(hops, fromRoot, !fromRoot && !graph.referrers(start).isEmpty());
     }
 
     /** A hop; an object without data takes the class its referrer's reference names (if any). */

@@ -210,6 +210,22 @@ class ShowPathTest {
                 "  main:0x92 corpusapp.Item no-data [150]"), r.lines().subList(at + 1, at + 5));
     }
 
+    /** garbage: 0x9e and 0x9f refer to each other and nothing else refers to them. */
+    @Test
+    void pathToGarbageInACycleDoesNotComeBackThroughTheTarget() {
+        Cli r = Cli.run("path", TestData.path("garbage", "Data.fs").toString(), "0x9e", "0x6f");
+        assertEquals(0, r.exit(), r.toString());
+        assertEquals(List.of("main:0x9e main:0x9f Item.other",
+                "  main:0x9f corpusapp.Item garbage (no root reaches it; only objects below it refer to it:"
+                        + " a cycle of garbage)",
+                "  main:0x9e corpusapp.Item garbage .other",
+                "main:0x6f main:0x6f Folder",
+                "  main:0x6f corpusapp.Folder garbage (no root reaches it; nothing above it)"), r.lines());
+        Cli json = InspectTest.run("path", "garbage", "0x9e");
+        assertEquals(Boolean.TRUE, json.json().get(0).get("cycle"), json.out());
+        assertEquals(Boolean.FALSE, json.json().get(0).get("from_root"), json.out());
+    }
+
     @Test
     void pathAcrossDatabasesAndToAReachableObject() {
         Cli x = InspectTest.run("path", "multidb", "catalog:0x03");
