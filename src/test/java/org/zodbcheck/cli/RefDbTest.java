@@ -145,6 +145,10 @@ class RefDbTest {
         assertEquals(1, Cli.run("check-refs", "-q", "-r", db.toString(), fs.toString()).exit());
         Cli again = Cli.run("check-refs", "-q", "-r", db.toString(), fs.toString());
         assertEquals(1, again.exit(), "an earlier reference database is replaced: " + again);
+        Cli noDir = Cli.run("check-refs", "-q", "-r", tmp.resolve("no/such/dir/refs.db").toString(), fs.toString());
+        assertEquals(2, noDir.exit(), noDir.toString());
+        assertEquals("zodbcheck: " + tmp.resolve("no/such/dir/refs.db") + ": cannot create it: no directory "
+                + tmp.resolve("no/such/dir") + "\n", noDir.err());
         Cli notRefdb = Cli.run("referrers", "--refdb", notes.toString(), "0x92");
         assertEquals(3, notRefdb.exit(), notRefdb.toString());
         assertTrue(notRefdb.err().contains("is not a zodbcheck reference database"), notRefdb.err());

@@ -103,6 +103,10 @@ public final class SqliteRefDb implements ReferenceDatabase {
                 throw new RefDbException(path, "cannot replace it: " + e.getMessage());
             }
         }
+        Path dir = path.toAbsolutePath().getParent();
+        if (dir != null && !Files.isDirectory(dir)) {
+            throw new RefDbException(path, "cannot create it: no directory " + dir);
+        }
         SqliteRefDb db = null;
         try {
             db = new SqliteRefDb(path, connect(path, false));
