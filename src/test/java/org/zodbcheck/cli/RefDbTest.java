@@ -126,6 +126,19 @@ class RefDbTest {
         assertEquals(MultiDatabaseTest.reports(expected), MultiDatabaseTest.reports(r.out()), r.toString());
     }
 
+    /** The Python 2 cases, against multi-zodb-check-refs -r run by ZODB on Python 2 (Python 3's refuses FS21). */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"py2-proto1", "py2-proto2", "py2-proto3"})
+    void zodbdgcFormatNamesTheReferrerAsZodbdgcDoesOnPython2(String name) throws IOException {
+        assertEquals("0", Files.readString(TestData.path(name, "expected", "py2--check-refs-r.exit")).trim());
+        Path db = tmp.resolve("r.db");
+        Cli r = Cli.run("check-refs", "-q", "--format", "zodbdgc", "-r", db.toString(),
+                TestData.path(name, "Data.fs").toString());
+        String expected = Files.readString(TestData.path(name, "expected", "py2--check-refs-r.stdout"));
+        assertTrue(expected.contains("!!! main "), expected);
+        assertEquals(MultiDatabaseTest.reports(expected), MultiDatabaseTest.reports(r.out()), r.toString());
+    }
+
     @Test
     void refusesToWriteOverAStorageItsIndexOrAnyOtherFile() throws IOException {
         Path fs = Files.copy(TestData.path("dangling", "Data.fs"), tmp.resolve("Data.fs"));
