@@ -142,7 +142,10 @@ class CliTest {
         assertTrue(version.out().startsWith("zodbcheck "), version.out());
     }
 
-    /** Every command has --help (and -h, and 'help COMMAND'), with its exit codes; the query commands name the oid forms. */
+    /**
+     * Every command has --help (and -h, and 'help COMMAND'), with its exit codes; the query
+     * commands name the oid forms.
+     */
     @Test
     void helpOfEveryCommand() {
         Cli top = Cli.run("--help");
