@@ -24,9 +24,20 @@ final class ProgressMeter implements Progress {
         this.err = err;
     }
 
-    /** A meter when stderr is likely a terminal and the user did not ask for quiet. */
+    /** A meter when stderr is a terminal and the user did not ask for quiet. */
     static Progress forTerminal(PrintWriter err, boolean quiet) {
-        return !quiet && System.console() != null ? new ProgressMeter(err) : Progress.NONE;
+        return !quiet && stderrIsTerminal() ? new ProgressMeter(err) : Progress.NONE;
+    }
+
+    /**
+     * Java cannot ask whether stderr is a terminal; {@code bin/zodbcheck} can ({@code [ -t 2 ]})
+     * and says so in {@code zodbcheck.stderr.tty}. Without it (java -jar), a console (stdin and
+     * stdout on a terminal) is the best guess. The usual {@code zodbcheck ... > findings.txt} has
+     * no console but a terminal on stderr, where the progress goes.
+     */
+    static boolean stderrIsTerminal() {
+        String tty = System.getProperty("zodbcheck.stderr.tty");
+        return tty != null ? Boolean.parseBoolean(tty) : System.console() != null;
     }
 
     @Override
