@@ -48,7 +48,9 @@ class ReadOnlyTest {
         }
         String f = fs.toString();
         for (String[] args : new String[][] {{"referrers", f, "0x01"}, {"path", f, "0x01", "0x07"},
-            {"show", "--history", "--pickle", f, "0", "0x07"}, {"refs", f}, {"refs", "--format", "json", f, "0x07"}}) {
+            {"show", "--history", "--pickle", f, "0", "0x07"}, {"refs", f}, {"refs", "--format", "json", f, "0x07"},
+            {"verify", f}, {"verify", "--format", "fstest", f}, {"verify", "--format", "json", "--max-rate", "100", f},
+            {"check-refs", "--history", f}}) {
             Cli r = Cli.run(args);
             assertTrue(r.exit() == 0 || r.exit() == 1, r.toString());
         }

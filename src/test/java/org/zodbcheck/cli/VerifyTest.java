@@ -189,6 +189,39 @@ class VerifyTest {
         assertEquals("", done.out());
     }
 
+    /**
+     * A lock file naming a running process (this JVM): said on stderr, and the unfinished last
+     * transaction is a commit in progress (info). Naming a process that has ended: no note, and
+     * the same tail is a warning. The lock file is only read.
+     */
+    @Test
+    void lockHolderAliveOrGone(@TempDir Path dir) throws Exception {
+        Path fs = dir.resolve("Data.fs");
+        Files.copy(DERIVED.resolve("truncated-commit.fs"), fs);
+        Path lock = dir.resolve("Data.fs.lock");
+        long pid = ProcessHandle.current().pid();
+        Files.writeString(lock, " " + pid + "\n");
+        java.nio.file.attribute.FileTime past = java.nio.file.attribute.FileTime.fromMillis(1_600_000_000_000L);
+        Files.setLastModifiedTime(lock, past);
+        Cli alive = Cli.run("verify", "--format", "json", fs.toString());
+        assertEquals(0, alive.exit(), alive.toString());
+        assertTrue(alive.err().contains("zodbcheck: note: " + lock + " names process " + pid + ", which is running"),
+                alive.err());
+        assertEquals(List.of("structure info pos=4014 offset=4014"), keys(alive.json()));
+        assertTrue(((String) alive.json().get(0).get("message")).endsWith("(the storage is being written to: a commit"
+                + " in progress)"), alive.out());
+        assertEquals(" " + pid + "\n", Files.readString(lock));
+        assertEquals(past, Files.getLastModifiedTime(lock));
+
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Files.writeString(lock, " " + gone.pid() + "\n");
+        Cli dead = Cli.run("verify", "--format", "json", fs.toString());
+        assertEquals(0, dead.exit(), dead.toString());
+        assertTrue(!dead.err().contains("names process"), dead.err());
+        assertEquals(List.of("structure warning pos=4014 offset=4014"), keys(dead.json()));
+    }
+
     @Test
     void maxRateSlowsReading() {
         long t0 = System.nanoTime();
