@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Derives damaged storages and index files for `zodbcheck verify` into testdata/derived/verify/,
 from testdata/refs-py3/Data.fs (14 transactions, FS30, with backpointers and a Data.fs.index
-written by ZODB). Python standard library only; independent of zodbcheck.
+written by ZODB), and py2-* cases from testdata/py2-proto2/Data.fs (FS21). Python standard
+library only; independent of zodbcheck.
 
     python3 testdata/derive/damage.py            (from the project directory)
 
@@ -18,6 +19,7 @@ import struct
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTDATA = os.path.dirname(HERE)
 BASE = os.path.join(TESTDATA, "refs-py3", "Data.fs")
+PY2 = os.path.join(TESTDATA, "py2-proto2", "Data.fs")
 OUT = os.path.join(TESTDATA, "derived", "verify")
 
 TXN = ">8sQcHHH"
@@ -294,6 +296,19 @@ def index_cases(base, txns):
          [finding("stale-index", "info", 0, 0)], 0, legacy)
 
 
+def py2_cases(py2, txns):
+    """Damage in a Python 2 (FS21) file: fstest's Python 2 build is the one that reads it."""
+    t2, t4 = txns[2], txns[4]
+    d = bytearray(py2)
+    put(d, t2["tpos"] + 16, "c", b"x")
+    r = t4["records"][1]
+    put(d, r["pos"] + 24, ">Q", 12345)
+    case("py2-defects", "FS21 (py2-proto2): status of transaction 2 set to 'x', tloc of the second record of"
+         " transaction 4 set to 12345", d,
+         [finding("structure", "error", t2["tpos"], t2["tpos"] + 16),
+          finding("structure", "error", t4["tpos"], r["pos"] + 24)], 1)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     for f in os.listdir(OUT):
@@ -304,6 +319,8 @@ def main():
     structure_cases(base, txns)
     rewritten_cases(base, txns)
     index_cases(base, txns)
+    py2 = open(PY2, "rb").read()
+    py2_cases(py2, layout(py2))
     case("empty", "an empty file", b"", [], 3)
     case("bad-magic", "a file whose magic is FS99", b"FS99" + base[4:], [], 3)
     with open(os.path.join(OUT, "expected.json"), "w") as f:

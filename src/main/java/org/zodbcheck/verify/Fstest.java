@@ -11,7 +11,7 @@ import org.zodbcheck.filestorage.Bytes;
  * {@code verify --format fstest} can replace it in scripts. fstest reads the file as a stream
  * and stops at the first problem; so does this class (the full verification is
  * {@link Verifier}). Both magics are accepted, as the Python 2 fstest accepts FS21 and the
- * Python 3 one FS30.
+ * Python 3 one FS30; each file gets the messages of the build that reads it.
  */
 public final class Fstest {
     private static final int TXN = 23;
@@ -72,7 +72,7 @@ public final class Fstest {
                 return shown + " checkpoint flag was not cleared at " + pos;
             }
             if (status != ' ' && status != 'u' && status != 'p') {
-                return shown + " has invalid status '" + pyBytes(status) + "' at " + pos;
+                return shown + " has invalid status '" + status(m, status) + "' at " + pos;
             }
             if (meta > tl) {
                 return shown + " has an invalid transaction header at " + pos;
@@ -142,9 +142,13 @@ public final class Fstest {
         return sb.toString();
     }
 
-    /** Python 3's repr of a one-byte {@code bytes}, as fstest formats the status. */
-    private static String pyBytes(byte b) {
-        return Bytes.pyRepr(new byte[] {b});
+    /**
+     * The status as fstest formats it with {@code '%s'}: Python 3's fstest (FS30) prints the repr
+     * of a one-byte {@code bytes} ({@code b'x'}); Python 2's (the only one that reads FS21) prints
+     * the byte itself.
+     */
+    private static String status(String magic, byte b) {
+        return magic.equals("FS21") ? String.valueOf((char) (b & 0xff)) : Bytes.pyRepr(new byte[] {b});
     }
 
     Path file() {

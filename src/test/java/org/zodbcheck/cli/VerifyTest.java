@@ -126,6 +126,10 @@ class VerifyTest {
         assertEquals(0, r.exit(), r.toString());
         assertEquals("", r.out());
         assertTrue(r.err().contains("; 0 findings"), r.err());
+        // fstest (the Python 2 build for FS21 files, the Python 3 one for FS30) prints nothing
+        Cli fstest = Cli.run("verify", "--format", "fstest", TestData.path(name, "Data.fs").toString());
+        assertEquals(0, fstest.exit(), fstest.toString());
+        assertEquals("", fstest.out() + fstest.err());
     }
 
     @Test
