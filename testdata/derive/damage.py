@@ -121,6 +121,11 @@ def structure_cases(base, txns):
     case("truncated-commit", "the file cut 20 bytes before its end, inside the last transaction (a crash during"
          " a commit)", d, [finding("structure", "warning", last["tpos"], last["tpos"])], 0)
 
+    d = bytearray(base)
+    put(d, last["tpos"] + 16, "c", b"u")
+    case("undone-status", "status of the last transaction set to 'u' (undone by ZODB < 3.3): its records are"
+         " skipped", d, [finding("structure", "info", last["tpos"], last["tpos"] + 16)], 0)
+
     d = bytearray(base) + b"\x00" * 10
     case("short-tail", "10 zero bytes after the last transaction", d,
          [finding("structure", "warning", size, size)], 0)

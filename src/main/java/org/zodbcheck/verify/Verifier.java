@@ -68,6 +68,8 @@ public final class Verifier {
     private final java.util.List<long[]> skippedRanges = new java.util.ArrayList<>();
     private long versionRecords;
     private long firstVersionRecord = -1;
+    private long undone;
+    private long firstUndone = -1;
     private StructureFinding tail;
     private BoundaryListener boundary;
     private Severity tailSeverity = Severity.WARNING;
@@ -109,6 +111,11 @@ public final class Verifier {
             structure(Severity.WARNING, firstVersionRecord, firstVersionRecord + 32, null, versionRecords
                     + " data record(s) with version data (vlen > 0), the first at " + firstVersionRecord
                     + ": written by ZODB 3.8 or older; ZODB 3.9 and later cannot read such a file");
+        }
+        if (undone > 0) {
+            structure(Severity.INFO, firstUndone, firstUndone + 16, null, undone + " transaction(s) with status 'u',"
+                    + " the first at " + firstUndone + ": undone by the non-transactional undo of ZODB before 3.3;"
+                    + " ZODB skips their data records");
         }
         return new Result(transactions, records, pos < 0 ? -pos : pos, skipped, tail, versionRecords);
     }
@@ -253,7 +260,11 @@ public final class Verifier {
             structure(Severity.ERROR, tpos, tpos + 16, null, "transaction at " + tpos + " still has status 'c'"
                     + " (commit never finished) but is not the last one: ZODB stops reading here and ignores the "
                     + (size - tpos) + " bytes from it on");
-        } else if (s != ' ' && s != 'p' && s != 'u') {
+        } else if (s == 'u') {
+            if (undone++ == 0) {
+                firstUndone = tpos;
+            }
+        } else if (s != ' ' && s != 'p') {
             structure(Severity.ERROR, tpos, tpos + 16, null, "transaction at " + tpos + " has invalid status "
                     + Bytes.pyRepr(new byte[] {s}) + " (expected ' ', 'p' or 'u')");
         }
