@@ -178,6 +178,19 @@ def structure_cases(base, txns):
     case("record-tid", "tid of a data record set to the previous transaction's tid", d,
          [finding("structure", "warning", t9["tpos"], r9["pos"] + 8)], 0)
 
+    # bytes lost or inserted: the transactions after the damage lie elsewhere than their records say
+    end6 = t6["tpos"] + t6["tlen"]
+    d = bytearray(base[:end6 - 10] + base[end6:])
+    case("bytes-lost", "the last 10 bytes of transaction 6's data cut out: its redundant length is read 10 bytes"
+         " too far; transaction 7 and the rest lie 10 bytes before where their records say (tloc, prev)", d,
+         [finding("structure", "error", t6["tpos"], end6),
+          finding("structure", "error", t6["tpos"], t6["tpos"])], 1)
+
+    t10 = txns[10]
+    d = bytearray(base[:t10["tpos"]] + b"\xff" * 7 + base[t10["tpos"]:])
+    case("bytes-inserted", "7 bytes 0xff inserted before transaction 10: it and the rest lie 7 bytes after"
+         " where their records say", d, [finding("structure", "error", t10["tpos"], t10["tpos"])], 1)
+
     # three defects at once: each found at its offset in one run
     d = bytearray(base)
     put(d, txns[3]["tpos"] + 16, "c", b"x")

@@ -69,6 +69,14 @@ public final class Verifier {
     private long versionRecords;
     private long firstVersionRecord = -1;
     private long undone;
+    /**
+     * After a resync at a transaction whose records all name the same other position as theirs
+     * (bytes were lost or inserted before it), the difference: tloc, prev and back are read with
+     * it from {@code shiftFrom} on. 0 in an undamaged file.
+     */
+    private long shift;
+    private long shiftFrom;
+    private long foundShift;
     private long firstUndone = -1;
     private StructureFinding tail;
     private BoundaryListener boundary;
@@ -117,7 +125,7 @@ public final class Verifier {
                     + " the first at " + firstUndone + ": undone by the non-transactional undo of ZODB before 3.3;"
                     + " ZODB skips their data records");
         }
-        return new Result(transactions, records, pos < 0 ? -pos : pos, skipped, tail, versionRecords);
+        return new Result(transactions, records, pos < 0 ? -pos : pos, skippedBytes(), tail, versionRecords);
     }
 
     private void boundary(long pos) throws IOException {
@@ -185,7 +193,7 @@ public final class Verifier {
             }
         }
         if (!fits) {
-            String why = t.tlen() < t.headerLength()
+            String why = Long.compareUnsigned(t.tlen(), t.headerLength()) < 0
                     ? "its length " + t.tlen() + " is shorter than its header (" + t.headerLength() + " bytes)"
                     : "its length " + Long.toUnsignedString(t.tlen()) + " runs past the end of the file ("
                             + size + " bytes)";
@@ -238,7 +246,7 @@ public final class Verifier {
             int o = w.at(r, DATA);
             byte[] b = w.buf();
             long len = recordLength(Bytes.u16(b, o + 32), Bytes.u64(b, o + 34));
-            if (Bytes.u64(b, o + 24) != t.tpos() || len < 0 || len > size - r) {
+            if (Bytes.u64(b, o + 24) != t.tpos() + shift || len < 0 || len > size - r) {
                 return -1;
             }
             r += len;
@@ -278,7 +286,8 @@ public final class Verifier {
                     + " (ZODB ignores the " + (size - t.tpos()) + " bytes from there)");
         }
         structure(Severity.ERROR, t.tpos(), t.tpos(), null, "transaction at " + t.tpos() + " cannot be read: "
-                + why + "; bytes " + t.tpos() + " to " + next + " skipped (ZODB refuses the file or stops here)");
+                + why + "; bytes " + t.tpos() + " to " + next + " skipped (ZODB refuses the file or stops here)"
+                + resumeAt(next));
         skip(t.tpos(), next);
         pending = 0;
         return next;
@@ -290,6 +299,23 @@ public final class Verifier {
         if (skippedRanges.size() < 1000) {
             skippedRanges.add(new long[] {from, to});
         }
+    }
+
+    /** The bytes of the skipped ranges, each counted once (a record range may lie in a transaction's). */
+    private long skippedBytes() {
+        if (skippedRanges.size() >= 1000) {
+            return skipped;
+        }
+        long total = 0;
+        long upTo = Long.MIN_VALUE;
+        for (long[] r : skippedRanges.stream().sorted((a, b) -> Long.compare(a[0], b[0])).toList()) {
+            long from = Math.max(r[0], upTo);
+            if (r[1] > from) {
+                total += r[1] - from;
+                upTo = r[1];
+            }
+        }
+        return total;
     }
 
     private boolean inSkipped(long pos) {
@@ -312,7 +338,7 @@ public final class Verifier {
         }
         if (next > tpos) {
             structure(Severity.ERROR, tpos, tpos, null, "bytes " + tpos + " to " + next + " skipped: reading resumes"
-                    + " at the next readable transaction");
+                    + " at the next readable transaction" + resumeAt(next));
             skip(tpos, next);
         }
         return next;
@@ -327,11 +353,36 @@ public final class Verifier {
     /** The first position at or after {@code from} that holds a complete, consistent transaction, or -1. */
     private long find(long from) throws IOException {
         for (long p = from; p <= size - TXN - 8; p++) {
-            if (plausibleStatus(p) && plausible(p) && tiles(header(p))) {
-                return p;
+            if (plausibleStatus(p) && plausible(p)) {
+                long s = tilingShift(header(p));
+                if (s != NOT_TILED) {
+                    foundShift = s == UNKNOWN_SHIFT ? shift : s;
+                    return p;
+                }
             }
         }
         return -1;
+    }
+
+    /**
+     * Resumes at {@code next}, found by {@link #find}: a transaction whose records name another
+     * position as theirs moves the data from there on. Returns what the skip finding adds.
+     */
+    private String resumeAt(long next) {
+        if (foundShift == shift) {
+            return "";
+        }
+        shift = foundShift;
+        shiftFrom = next;
+        return shift == 0 ? "" : "; the records of the transaction there say it starts at "
+                + (next + shift) + ": " + Math.abs(shift) + " bytes were " + (shift > 0 ? "lost" : "inserted")
+                + " before it, and the positions in the records from there on (tloc, prev, back) are read"
+                + " with that shift";
+    }
+
+    /** A position written in a record (prev, back, tloc) as a position in the file as it is. */
+    private long actual(long written) {
+        return shift != 0 && written - shift >= shiftFrom ? written - shift : written;
     }
 
     private boolean plausibleStatus(long p) throws IOException {
@@ -350,15 +401,24 @@ public final class Verifier {
         return (s == ' ' || s == 'p' || s == 'u' || s == 'c') && framed(t);
     }
 
-    /** The data records of a candidate transaction fill it exactly and name it as theirs. */
-    private boolean tiles(Txn t) throws IOException {
+    private static final long NOT_TILED = Long.MIN_VALUE;
+    private static final long UNKNOWN_SHIFT = Long.MIN_VALUE + 1;
+
+    /**
+     * The data records of a candidate transaction fill it exactly and all name the same position
+     * as theirs: how far that is from the candidate ({@code tloc - tpos}, 0 normally; not 0 when
+     * bytes were lost or inserted before it), {@link #UNKNOWN_SHIFT} without records to tell, or
+     * {@link #NOT_TILED}.
+     */
+    private long tilingShift(Txn t) throws IOException {
         if (t.status() == 'u') {
-            return true;
+            return UNKNOWN_SHIFT;
         }
         long r = t.tpos() + t.headerLength();
+        long first = -1;
         while (r < t.tend()) {
             if (t.tend() - r < DATA) {
-                return false;
+                return NOT_TILED;
             }
             int o = w.at(r, DATA);
             byte[] b = w.buf();
@@ -366,12 +426,15 @@ public final class Verifier {
             int vlen = Bytes.u16(b, o + 32);
             long plen = Bytes.u64(b, o + 34);
             long len = recordLength(vlen, plen);
-            if (tloc != t.tpos() || len < 0 || len > t.tend() - r) {
-                return false;
+            if (first == -1) {
+                first = tloc;
+            }
+            if (tloc != first || tloc < 4 || tloc > Long.MAX_VALUE / 2 || len < 0 || len > t.tend() - r) {
+                return NOT_TILED;
             }
             r += len;
         }
-        return true;
+        return first == -1 ? UNKNOWN_SHIFT : first - t.tpos();
     }
 
     /** 42 + version fields + data (or an 8-byte backpointer); -1 if absurd. */
@@ -416,10 +479,11 @@ public final class Verifier {
                 return false;
             }
             records++;
-            if (tloc != t.tpos()) {
+            if (tloc != t.tpos() + shift) {
                 structure(Severity.ERROR, t.tpos(), r + 24, oid, "data record at " + r + " (oid " + Oid.repr(oid)
                         + ") has tloc " + Long.toUnsignedString(tloc) + ", not its transaction's position "
-                        + t.tpos());
+                        + t.tpos() + (shift == 0 ? "" : " (" + (t.tpos() + shift) + " before the shift found at "
+                        + shiftFrom + ")"));
             }
             count++;
             if (tid != t.tid() && otherTid++ == 0) {
@@ -452,7 +516,7 @@ public final class Verifier {
     private void prev(Txn t, long r, long oid, long prev) throws IOException {
         int i = oids.find(oid);
         long expected = i < 0 ? 0 : last[i];
-        if (prev == expected || inSkipped(prev)) {
+        if (prev == expected || actual(prev) == expected || inSkipped(prev) || inSkipped(actual(prev))) {
             return;
         }
         if (prev == 0) {
@@ -487,7 +551,8 @@ public final class Verifier {
      * Why {@code target} is not an earlier data record of {@code oid}, or {@code null} (for prev
      * pointers a well-formed target that is not the last record is described too).
      */
-    private String pointerProblem(long r, long oid, long target, String what) throws IOException {
+    private String pointerProblem(long r, long oid, long written, String what) throws IOException {
+        long target = actual(written);
         if (target < 4 || Long.compareUnsigned(target, r) >= 0) {
             return "it does not point before the record";
         }
@@ -497,7 +562,7 @@ public final class Verifier {
         byte[] h = new byte[DATA];
         file.read(target, h, 0, DATA);
         long toid = Bytes.u64(h, 0);
-        long ttloc = Bytes.u64(h, 24);
+        long ttloc = actual(Bytes.u64(h, 24));
         if (toid != oid) {
             return "it points at " + (ttloc < target && ttloc >= 4 ? "a record of oid " + Oid.repr(toid)
                     : "something that is not a data record");
