@@ -173,6 +173,21 @@ def structure_cases(base, txns):
          [finding("structure", "error", btpos, b["pos"] + 42)], 1)
 
     d = bytearray(base)
+    put(d, b["pos"] + 42, ">Q", b["back"] + 3)
+    case("back-inside-record", "a backpointer pointed 3 bytes into the record it meant", d,
+         [finding("structure", "error", btpos, b["pos"] + 42)], 1)
+
+    d = bytearray(base)
+    put(d, r["pos"] + 16, ">Q", r["prev"] + 1)
+    case("prev-inside-record", "a prev pointer pointed 1 byte into the oid's previous record", d,
+         [finding("structure", "error", tpos, r["pos"] + 16)], 1)
+
+    d = bytearray(base)
+    put(d, r["pos"] + 16, ">Q", size + 1000)
+    case("prev-past-eof", "a prev pointer pointed past the end of the file", d,
+         [finding("structure", "error", tpos, r["pos"] + 16)], 1)
+
+    d = bytearray(base)
     r9 = t9["records"][0]
     d[r9["pos"] + 8:r9["pos"] + 16] = txns[8]["tid"]
     case("record-tid", "tid of a data record set to the previous transaction's tid", d,
