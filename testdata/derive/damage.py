@@ -298,6 +298,50 @@ def fsindex(pos, index, py2=False):
     return bytes(out + b"\x80\x03N.")
 
 
+def py2str(b):
+    """A Python 2 str as cPickle writes it (SHORT_BINSTRING / BINSTRING)."""
+    return (b"U" + bytes([len(b)]) if len(b) < 256 else b"T" + struct.pack("<i", len(b))) + b
+
+
+def py2int(v):
+    return b"K" + bytes([v]) if v < 256 else b"M" + struct.pack("<H", v) if v < 65536 else b"J" + struct.pack("<i", v)
+
+
+def fsindex_py2_protocol1(pos, index):
+    """An fsIndex file as ZODB 3.10 to 5.3 writes it on Python 2: cPickle protocol 1, fast mode (no
+    memo), tuples with MARK/TUPLE. Byte for byte what Python 2.7's cPickle writes for it."""
+    groups = {}
+    for oid, p in sorted(index.items()):
+        groups.setdefault(oid[:6], []).append((oid[6:], p))
+    out = py2int(pos) + b"."
+    for k, v in sorted(groups.items()):
+        bucket = b"".join(s for s, _ in v) + b"".join(p.to_bytes(6, "big") for _, p in v)
+        out += b"(" + py2str(k) + py2str(bucket) + b"t."
+    return out + b"N."
+
+
+def legacy_py2(pos, index):
+    """The index of ZODB before 3.10 on Python 2: one protocol-1 pickle of {'index': {oid: pos}, 'pos':
+    pos, 'oid': last oid, 'vindex': {}}, with cPickle's memo (BINPUT) on the dicts and key names."""
+    out = b"}q\x01(" + py2str(b"index") + b"q\x02}q\x03("
+    for oid, p in sorted(index.items()):
+        out += py2str(oid) + py2int(p)
+    out += b"u" + py2str(b"pos") + b"q\x04" + py2int(pos) + py2str(b"oid") + b"q\x05" + py2str(max(index))
+    return out + py2str(b"vindex") + b"q\x06}q\x07u."
+
+
+def py2_index_cases(py2, txns):
+    size = len(py2)
+    full = positions(txns, size)
+    case("index-py2-protocol1", "py2-proto2 with its index as ZODB 3.10 to 5.3 on Python 2 writes it (protocol 1)",
+         py2, [], 0, fsindex_py2_protocol1(size, full))
+    cut = txns[-3]["tpos"]
+    case("index-py2-protocol1-stale", "py2-proto2 with a protocol-1 index written 3 transactions earlier", py2,
+         [finding("stale-index", "info", cut, 0)], 0, fsindex_py2_protocol1(cut, positions(txns, cut)))
+    case("index-py2-legacy-dict", "py2-proto2 with an index as ZODB before 3.10 on Python 2 wrote it (one dict)",
+         py2, [finding("stale-index", "info", 0, 0)], 0, legacy_py2(size, full))
+
+
 def index_cases(base, txns):
     size = len(base)
     full = positions(txns, size)
@@ -354,6 +398,7 @@ def main():
     index_cases(base, txns)
     py2 = open(PY2, "rb").read()
     py2_cases(py2, layout(py2))
+    py2_index_cases(py2, layout(py2))
     case("empty", "an empty file", b"", [], 3)
     case("bad-magic", "a file whose magic is FS99", b"FS99" + base[4:], [], 3)
     with open(os.path.join(OUT, "expected.json"), "w") as f:
