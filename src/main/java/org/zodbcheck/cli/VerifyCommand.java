@@ -151,6 +151,7 @@ final class VerifyCommand implements Callable<Integer>, Main.Debuggable {
         long t0 = System.nanoTime();
         List<Finding> findings = new ArrayList<>();
         Verifier.Result result;
+        String fstestLine = null;
         try (StorageFile file = StorageFile.open(d.path())) {
             OptionalLong holder = LockFile.runningHolder(d.path());
             if (holder.isPresent() && !quiet) {
@@ -166,6 +167,9 @@ final class VerifyCommand implements Callable<Integer>, Main.Debuggable {
                 m.clear();
             }
             index.after(result.end());
+            if (fstest) {
+                fstestLine = Fstest.firstError(file, shown);
+            }
             StructureFinding tail = result.tail();
             if (tail != null && tail.severity() == Severity.WARNING && file.live()) {
                 findings.replaceAll(f -> f == tail ? new StructureFinding(tail.kind(), Severity.INFO, tail.db(),
@@ -182,18 +186,9 @@ final class VerifyCommand implements Callable<Integer>, Main.Debuggable {
             err.println("zodbcheck: " + shown + ": I/O error: " + e.getMessage());
             return ExitCode.UNREADABLE;
         }
-        boolean fstestError = false;
-        if (fstest) {
-            try {
-                String line = Fstest.firstError(d.path(), shown);
-                if (line != null) {
-                    err.println(line);
-                    fstestError = true;
-                }
-            } catch (IOException e) {
-                err.println("zodbcheck: " + shown + ": I/O error: " + e.getMessage());
-                return ExitCode.UNREADABLE;
-            }
+        boolean fstestError = fstestLine != null;
+        if (fstestError) {
+            err.println(fstestLine);
         }
         Severity worst = print(findings, fstest, fmt, out, err);
         if (!quiet && !fstest) {

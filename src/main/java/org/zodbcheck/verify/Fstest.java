@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.zodbcheck.filestorage.Bytes;
+import org.zodbcheck.filestorage.StorageFile;
 
 /**
  * What ZODB's {@code fstest.py} prints for a file: the message of the first error it finds, or
@@ -20,11 +21,15 @@ public final class Fstest {
     private final Path file;
     private final String shown;
     private final long size;
+    private final java.nio.channels.FileChannel channel;
+    private final Window window;
 
-    private Fstest(Path file, String shown, long size) {
+    private Fstest(Path file, String shown, long size, java.nio.channels.FileChannel channel, Window window) {
         this.file = file;
         this.shown = shown;
         this.size = size;
+        this.channel = channel;
+        this.window = window;
     }
 
     /**
@@ -37,12 +42,23 @@ public final class Fstest {
             if (size == 0) {
                 return "empty file";
             }
-            return new Fstest(file, shown, size).check(ch);
+            return new Fstest(file, shown, size, ch, null).check();
         }
     }
 
-    private String check(java.nio.channels.FileChannel ch) throws IOException {
-        byte[] magic = read(ch, 0, 4);
+    /**
+     * The same for a storage already open: up to its size when it was opened (the bytes the
+     * verification saw), read through it, so that {@code --max-rate} holds for this pass too.
+     */
+    public static String firstError(StorageFile file, String shown) throws IOException {
+        if (file.size() == 0) {
+            return "empty file";
+        }
+        return new Fstest(file.path(), shown, file.size(), null, new Window(file)).check();
+    }
+
+    private String check() throws IOException {
+        byte[] magic = read(0, 4);
         String m = new String(magic, java.nio.charset.StandardCharsets.ISO_8859_1);
         if (!m.equals("FS21") && !m.equals("FS30")) {
             return "invalid file header";
@@ -50,7 +66,7 @@ public final class Fstest {
         long pos = 4;
         byte[] ltid = new byte[8];
         while (true) {
-            byte[] h = read(ch, pos, TXN);
+            byte[] h = read(pos, TXN);
             if (h.length == 0) {
                 return null;
             }
@@ -83,7 +99,7 @@ public final class Fstest {
                 pos = tpos + meta;
                 while (pos < tend) {
                     String bad = null;
-                    byte[] d = read(ch, pos, DATA);
+                    byte[] d = read(pos, DATA);
                     if (d.length != DATA) {
                         return shown + " truncated at " + pos;
                     }
@@ -108,7 +124,7 @@ public final class Fstest {
                     pos = next.longValueExact();
                 }
             }
-            byte[] rtl = read(ch, tend, 8);
+            byte[] rtl = read(tend, 8);
             if (rtl.length != 8 || Bytes.u64(rtl, 0) != tl) {
                 return shown + " has inconsistent transaction length for undone transaction at " + pos;
             }
@@ -117,12 +133,18 @@ public final class Fstest {
     }
 
     /** Up to {@code n} bytes at {@code pos}, fewer at the end of the file (as Python's read). */
-    private byte[] read(java.nio.channels.FileChannel ch, long pos, int n) throws IOException {
+    private byte[] read(long pos, int n) throws IOException {
         int len = (int) Math.max(0, Math.min(n, size - pos));
         byte[] b = new byte[len];
+        if (window != null) {
+            if (len > 0) {
+                System.arraycopy(window.buf(), window.at(pos, len), b, 0, len);
+            }
+            return b;
+        }
         java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b);
         while (bb.hasRemaining()) {
-            if (ch.read(bb, pos + bb.position()) < 0) {
+            if (channel.read(bb, pos + bb.position()) < 0) {
                 return java.util.Arrays.copyOf(b, bb.position());
             }
         }

@@ -259,6 +259,13 @@ class VerifyTest {
         assertEquals(0, r.exit(), r.toString());
         // 766,791 bytes at 1 MB/s: at least 0.7 s (this checks the throttle works, not speed)
         assertTrue(secs >= 0.7, "took " + secs + " s");
+        // --format fstest reads the file a second time, through the same throttle
+        t0 = System.nanoTime();
+        Cli fstest = Cli.run("verify", "-q", "--format", "fstest", "--max-rate", "1",
+                TestData.path("clean", "Data.fs").toString());
+        secs = (System.nanoTime() - t0) / 1e9;
+        assertEquals(0, fstest.exit(), fstest.toString());
+        assertTrue(secs >= 1.4, "took " + secs + " s");
         assertEquals(2, Cli.run("verify", "--max-rate", "0", TestData.path("clean", "Data.fs").toString()).exit());
     }
 }
