@@ -126,6 +126,14 @@ def structure_cases(base, txns):
     case("undone-status", "status of the last transaction set to 'u' (undone by ZODB < 3.3): its records are"
          " skipped", d, [finding("structure", "info", last["tpos"], last["tpos"] + 16)], 0)
 
+    d = bytearray(base)
+    lr = last["records"][-1]
+    put(d, lr["pos"] + 34, ">Q", 1)
+    cut = lr["pos"] + 42 + 1
+    case("data-header-cut", "plen of the last record set to 1: the 7 bytes after it, before the redundant length,"
+         " cannot hold a data record header (fstest reads past the end of the file there: 'truncated at')", d,
+         [finding("structure", "error", last["tpos"], cut)], 1)
+
     d = bytearray(base) + b"\x00" * 10
     case("short-tail", "10 zero bytes after the last transaction", d,
          [finding("structure", "warning", size, size)], 0)
