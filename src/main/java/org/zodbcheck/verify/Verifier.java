@@ -69,6 +69,7 @@ public final class Verifier {
     private long versionRecords;
     private long firstVersionRecord = -1;
     private long undone;
+    private long firstUndone = -1;
     /**
      * After a resync at a transaction whose records all name the same other position as theirs
      * (bytes were lost or inserted before it), the difference: tloc, prev and back are read with
@@ -77,7 +78,6 @@ public final class Verifier {
     private long shift;
     private long shiftFrom;
     private long foundShift;
-    private long firstUndone = -1;
     private StructureFinding tail;
     private BoundaryListener boundary;
     private Severity tailSeverity = Severity.WARNING;
