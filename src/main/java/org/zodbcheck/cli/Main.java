@@ -68,6 +68,16 @@ public final class Main implements Callable<Integer> {
             err.println("zodbcheck: out of memory: this storage needs more than the " + heapMegabytes()
                     + " MB heap of this run; give it more with --max-memory SIZE (e.g. --max-memory 8g)");
             code = ExitCode.INTERNAL;
+        } catch (LinkageError | StackOverflowError e) {
+            // e.g. the jar replaced by a build while a long check ran; picocli passes Errors through
+            out.flush();
+            err.println("zodbcheck: internal error: " + e);
+            if (Boolean.getBoolean("zodbcheck.debug") || java.util.Arrays.asList(args).contains("--debug")) {
+                e.printStackTrace(err);
+            } else {
+                err.println("zodbcheck: rerun with --debug for the stack trace, and please report it");
+            }
+            code = ExitCode.INTERNAL;
         }
         out.flush();
         err.flush();
