@@ -58,6 +58,8 @@ final class ReferencePass {
     private final int threads;
     private final long maxRecord;
     private final ThreadLocal<Worker> workers;
+    /** Every worker made, to release what they hold when the pass ends. */
+    private final java.util.Queue<Worker> created = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Progress progress;
     private final Result result = new Result();
 
@@ -69,10 +71,30 @@ final class ReferencePass {
         this.pool = pool;
         this.threads = Math.max(1, threads);
         this.maxRecord = maxRecord;
-        this.workers = ThreadLocal.withInitial(Worker::new);
+        this.workers = ThreadLocal.withInitial(() -> {
+            Worker w = new Worker();
+            created.add(w);
+            return w;
+        });
     }
 
     Result run() throws IOException {
+        try {
+            Result r = scan();
+            for (Worker w : created) {
+                w.data.close(); // every part is done: no thread uses them any more
+            }
+            return r;
+        } finally {
+            // The calling thread outlives this pass: without this its ThreadLocal map keeps the worker
+            // (a 4 MB chunk, the largest record, an Inflater) after the pass, one more per check-refs
+            // run in the same JVM (the pool threads end with the pool).
+            workers.remove();
+            created.clear();
+        }
+    }
+
+    private Result scan() throws IOException {
         progress.begin(index.db.name(), "scanning pickles", index.goodEnd);
         if (index.goodEnd > WARM_UP_ABOVE) {
             PickleWarmup.warm(new PickleScanner(), Integer.getInteger("zodbcheck.warmup", 1000));
