@@ -1,5 +1,7 @@
 package org.zodbcheck.fuzz;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -267,6 +269,99 @@ class FuzzStorageTest {
                 Map.of(), r);
         runCase("config-2", "FS30 with bit 0 of byte 0 flipped, 4 bytes", new byte[] {'G', 'S', '3', '0'}, Map.of(), r);
         runCase("config-3", "5000 bytes without a zero byte", noZero, Map.of(), r);
+    }
+
+    /**
+     * Found by the issue 7 judge run: a blob file that is a symbolic link to itself made
+     * check-refs stop with exit 3 "I/O error: ...: Too many levels of symbolic links" (nothing
+     * else reported), and a blob file replaced by a directory was not reported at all. Both
+     * are now a missing-blob finding for that blob and the check goes on (blob 0x06 of the
+     * case is missing on disk and still reported).
+     */
+    @Test
+    void blobFileLoopOrDirectory() throws IOException {
+        String blob4 = "blobs/0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x04/0x03f5c0a019999999.blob";
+        for (String variant : new String[] {"a symbolic link to itself", "a directory"}) {
+            Path dir = tmp.resolve("blob-case-" + variant.replace(' ', '-'));
+            deleteTree(dir);
+            copyTree(TestData.path("blobs"), dir);
+            Path file = dir.resolve(blob4);
+            Files.delete(file);
+            if (variant.startsWith("a symbolic")) {
+                Files.createSymbolicLink(file, file.getFileName());
+            } else {
+                Files.createDirectory(file);
+            }
+            Map<String, String> before = Harness.snapshot(dir);
+            Map<String, String> blobsBefore = Harness.snapshot(file.getParent());
+            for (String format : new String[] {"text", "json", "zodbdgc"}) {
+                org.zodbcheck.testing.Cli r = org.zodbcheck.testing.Cli.run("check-refs", "--format", format,
+                        "--blob-dir", dir.resolve("blobs").toString(), dir.resolve("Data.fs").toString());
+                String what = "blob file " + variant + ", --format " + format + ": " + r;
+                assertEquals(1, r.exit(), what);
+                assertFalse(r.err().contains("Exception") || r.err().contains("I/O error"), what);
+                if (format.equals("json")) {
+                    List<String> missing = new ArrayList<>();
+                    for (Map<String, Object> f : r.json()) {
+                        if ("missing-blob".equals(f.get("kind"))) {
+                            missing.add(f.get("oid") + " " + dir.relativize(Path.of((String) f.get("file"))));
+                        }
+                    }
+                    // in file order: the record of 0x06 comes first
+                    assertEquals(List.of("0x06 blobs/0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x06/0x03f5c0a019999999.blob",
+                            "0x04 " + blob4), missing, what);
+                }
+            }
+            assertEquals(before, Harness.snapshot(dir));
+            assertEquals(blobsBefore, Harness.snapshot(file.getParent()));
+            deleteTree(dir);
+        }
+    }
+
+    /**
+     * Found by the issue 7 judge, which ran the commands in one JVM: every check-refs, refs,
+     * show, path or referrers run left its pickle-scanning worker (a 4 MB chunk buffer, the
+     * largest record, an Inflater) in the calling thread's ThreadLocal map, 4 to 8 MB more per
+     * run; after about 40 runs under -Xmx200m every command failed with OutOfMemoryError.
+     */
+    @Test
+    void repeatedRunsRetainNoMemory() {
+        String f = TestData.path("py2-proto2", "Data.fs").toString();
+        for (int i = 0; i < 5; i++) {
+            org.zodbcheck.testing.Cli.run("refs", "--threads", "1", f);
+        }
+        long before = usedAfterGc();
+        for (int i = 0; i < 60; i++) {
+            String[] args = i % 2 == 0 ? new String[] {"refs", "--threads", "1", f}
+                    : new String[] {"check-refs", "--threads", "1", f};
+            org.zodbcheck.testing.Cli r = org.zodbcheck.testing.Cli.run(args);
+            assertTrue(r.exit() == 0 || r.exit() == 1, r.toString());
+        }
+        long grown = usedAfterGc() - before;
+        assertTrue(grown < 40L << 20, "60 runs left " + (grown >> 20) + " MB more on the heap (before the fix: 490 MB)");
+    }
+
+    private static long usedAfterGc() {
+        Runtime rt = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+        }
+        return rt.totalMemory() - rt.freeMemory();
+    }
+
+    /** Copies a directory tree, files writable so that it can be deleted again. */
+    static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(t);
+                } else {
+                    Files.copy(p, t);
+                    t.toFile().setWritable(true);
+                }
+            }
+        }
     }
 
     @Test
