@@ -2,6 +2,7 @@ package org.zodbcheck.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -165,6 +166,29 @@ class RefDbTest {
         Cli notRefdb = Cli.run("referrers", "--refdb", notes.toString(), "0x92");
         assertEquals(3, notRefdb.exit(), notRefdb.toString());
         assertTrue(notRefdb.err().contains("is not a zodbcheck reference database"), notRefdb.err());
+    }
+
+    /**
+     * Found by the issue 7 judge run: {@code -r refs.db} where refs.db is a dangling symbolic
+     * link to the storage's {@code Data.fs.index} (not there yet) created a SQLite file named
+     * {@code Data.fs.index} beside the storage. Links are now followed before the comparison.
+     */
+    @Test
+    void refusesSymbolicLinksToTheStorageOrItsIndex() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("links"));
+        Path fs = Files.copy(TestData.path("dangling", "Data.fs"), dir.resolve("Data.fs"));
+        Path toIndex = Files.createSymbolicLink(dir.resolve("to-index.db"), Path.of("Data.fs.index"));
+        Path chain = Files.createSymbolicLink(dir.resolve("chain.db"), Path.of("to-index.db"));
+        Path toFs = Files.createSymbolicLink(dir.resolve("to-fs.db"), Path.of("Data.fs"));
+        for (Path target : List.of(toIndex, chain, toFs)) {
+            Cli r = Cli.run("check-refs", "-q", "-r", target.toString(), fs.toString());
+            assertEquals(2, r.exit(), r.toString());
+            assertTrue(r.err().contains("is a checked storage (or its index): refusing to write over it"), r.err());
+            assertFalse(Files.exists(dir.resolve("Data.fs.index")), target + " created Data.fs.index");
+        }
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            assertEquals(4, s.count(), "no file created");
+        }
     }
 
     @Test

@@ -208,7 +208,32 @@ public final class SqliteRefDb implements ReferenceDatabase {
         } catch (IOException e) {
             // fall through to comparing the names
         }
-        return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+        return landing(a).equals(landing(b));
+    }
+
+    /**
+     * Where a file created at {@code p} would land: symbolic links followed even when their
+     * target does not exist yet (a dangling {@code refs.db -> Data.fs.index} must not create the
+     * storage's index), the directory resolved to its real path.
+     */
+    private static Path landing(Path p) {
+        Path q = p.toAbsolutePath().normalize();
+        for (int i = 0; i < 40 && Files.isSymbolicLink(q); i++) {
+            try {
+                q = q.resolveSibling(Files.readSymbolicLink(q)).toAbsolutePath().normalize();
+            } catch (IOException e) {
+                break;
+            }
+        }
+        Path dir = q.getParent();
+        if (dir != null && q.getFileName() != null) {
+            try {
+                return dir.toRealPath().resolve(q.getFileName());
+            } catch (IOException e) {
+                // a directory that does not exist: creating the file fails anyway
+            }
+        }
+        return q;
     }
 
     private void createSchema(String source) throws SQLException {
