@@ -30,8 +30,15 @@ public final class ZConfigParser {
     private static final Pattern CLOSE = Pattern.compile("</\\s*([^\\s<>]+)\\s*>");
     private static final Pattern DEFINE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final int MAX_INCLUDE_DEPTH = 20;
+    /**
+     * Characters all substitutions of one configuration may produce: {@code %define}s that
+     * each repeat the one before ("a billion laughs") end here instead of exhausting memory.
+     */
+    static final long MAX_EXPANSION = 1 << 24;
 
     private final Map<String, String> defines = new LinkedHashMap<>();
+    /** Characters produced by substitutions so far. */
+    private long expanded;
     private final Map<String, String> environment;
     private final Set<Path> including = new HashSet<>();
 
@@ -198,7 +205,7 @@ public final class ZConfigParser {
                     throw new ConfigException(file, line, "unclosed '" + n + "' in " + value);
                 }
                 String name = value.substring(i + 2, close);
-                sb.append(n == '{' ? lookup(name, file, line) : env(name, file, line));
+                append(sb, n == '{' ? lookup(name, file, line) : env(name, file, line), file, line);
                 i = close + 1;
             } else {
                 int j = i + 1;
@@ -208,11 +215,20 @@ public final class ZConfigParser {
                 if (j == i + 1) {
                     throw new ConfigException(file, line, "'$' must be followed by a name, '{', '(' or '$'");
                 }
-                sb.append(lookup(value.substring(i + 1, j), file, line));
+                append(sb, lookup(value.substring(i + 1, j), file, line), file, line);
                 i = j;
             }
         }
         return sb.toString();
+    }
+
+    private void append(StringBuilder sb, String v, String file, int line) throws ConfigException {
+        expanded += v.length();
+        if (expanded > MAX_EXPANSION) {
+            throw new ConfigException(file, line, "substitutions expand to more than " + MAX_EXPANSION
+                    + " characters (each %define repeating the one before?)");
+        }
+        sb.append(v);
     }
 
     private String lookup(String name, String file, int line) throws ConfigException {

@@ -349,6 +349,39 @@ class FuzzStorageTest {
         return rt.totalMemory() - rt.freeMemory();
     }
 
+    /**
+     * Found by the issue 7 judge run: a configuration whose {@code %define}s each repeat the one
+     * before four times (a "billion laughs": 10 characters become 10 x 4^29) made every command
+     * die with "Exception in thread main java.lang.OutOfMemoryError" and a stack trace, exit 1.
+     * The parser now stops at 16 M characters of substitutions: exit 2 with the line.
+     */
+    @Test
+    void defineBombInAConfiguration() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("define-bomb"));
+        Path fs = Files.copy(TestData.path("undo", "Data.fs"), dir.resolve("Data.fs"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        StringBuilder conf = new StringBuilder("%define A0 aaaaaaaaaa\n");
+        for (int i = 1; i < 30; i++) {
+            conf.append("%define A").append(i).append(" $A").append(i - 1).append("$A").append(i - 1).append("$A")
+                    .append(i - 1).append("$A").append(i - 1).append('\n');
+        }
+        conf.append("<zodb main>\n  <filestorage>\n    path ").append(fs).append("\n  </filestorage>\n</zodb>\n");
+        Path c = Files.writeString(dir.resolve("zodb.conf"), conf);
+        Map<String, String> before = Harness.snapshot(dir);
+        String f = c.toString();
+        for (String[] args : new String[][] {{"check-refs", f}, {"verify", f}, {"refs", f}, {"show", f, "0"},
+            {"path", f, "0"}, {"referrers", f, "0"}}) {
+            org.zodbcheck.testing.Cli r = org.zodbcheck.testing.Cli.run(args);
+            String what = String.join(" ", args) + ": " + r;
+            assertEquals(2, r.exit(), what);
+            // line 12 defines A11: with the values before it, 10 x (4 + 4^2 + ... + 4^11) characters
+            assertTrue(r.err().startsWith("zodbcheck: " + f + ":12: substitutions expand to more than 16777216"
+                    + " characters"), what);
+            assertFalse(r.err().contains("Exception") || r.err().contains("Error"), what);
+        }
+        assertEquals(before, Harness.snapshot(dir));
+    }
+
     /** Copies a directory tree, files writable so that it can be deleted again. */
     static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> s = Files.walk(from)) {
