@@ -164,15 +164,20 @@ final class IndexPass {
                 index.dataPos[idx] = 0;
                 return;
             }
+            // the offset of a finding is a place in the file: the pointer's target if it is one,
+            // else the record that holds the pointer (a value of 2^63 or more is negative here)
+            long at = p >= 4 && p < index.goodEnd ? p : before;
             if (p < 4 || p >= before) {
-                broken(idx, from, p, "points " + (p >= before ? "forward" : "outside the data") + ", to " + p);
+                boolean outside = (p >= 0 && p < 4) || Long.compareUnsigned(p, index.goodEnd) >= 0;
+                broken(idx, from, at, "points " + (outside ? "outside the data" : "forward") + ", to "
+                        + Long.toUnsignedString(p));
                 return;
             }
             DataHeader h;
             try {
                 h = index.file.readDataHeader(p, index.goodEnd);
             } catch (FileStorageException e) {
-                broken(idx, from, p, e.getMessage());
+                broken(idx, from, at, e.getMessage());
                 return;
             }
             if (h.oid() != oid) {
