@@ -113,7 +113,7 @@ final class Harness {
                 }
                 continue;
             }
-            List<String> p = checkOutput(args, run.cli, expect);
+            List<String> p = checkOutput(args, run.cli, expect, size);
             for (String s : p) {
                 problems.add(describe(args, s, run.cli));
             }
@@ -177,7 +177,7 @@ final class Harness {
     }
 
     /** The rules about exit code and output. */
-    private static List<String> checkOutput(String[] args, Cli cli, Expect expect) {
+    private static List<String> checkOutput(String[] args, Cli cli, Expect expect, long size) {
         List<String> p = new ArrayList<>();
         int code = cli.exit();
         if (code != 0 && code != 1 && code != 3) {
@@ -232,6 +232,10 @@ final class Harness {
             if ((kind.equals("structure") || kind.equals("unreadable-record")) && !located) {
                 p.add("a " + kind + " finding without offset or position: " + line);
             }
+            // bad-index and stale-index findings name the index file and the positions it holds
+            for (String place : kind.endsWith("-index") ? List.<String>of() : places(line, size)) {
+                p.add("a finding whose " + place + " is not a place in the file of " + size + " bytes: " + line);
+            }
         }
         if ((code == 1) != (errors > 0)) {
             p.add("exit " + code + " with " + errors + " error findings");
@@ -246,6 +250,29 @@ final class Harness {
             p.add("the summary says '" + s.group() + "' but stdout has " + findings + " findings, " + errors + " errors");
         }
         return p;
+    }
+
+    private static final Pattern PLACE = Pattern.compile("(?:\\b|\")(offset|pos)\"?[=:] ?(-?\\d+)");
+
+    /**
+     * The {@code offset=} and {@code pos=} values of a finding (text or JSON) that cannot be a
+     * position in the file: negative (an unsigned 64-bit field read as signed) or past its end.
+     */
+    private static List<String> places(String line, long size) {
+        List<String> bad = new ArrayList<>();
+        Matcher m = PLACE.matcher(line);
+        while (m.find()) {
+            long v;
+            try {
+                v = Long.parseLong(m.group(2));
+            } catch (NumberFormatException e) {
+                v = -1;
+            }
+            if (v < 0 || v > size) {
+                bad.add(m.group(1) + " " + m.group(2));
+            }
+        }
+        return bad;
     }
 
     /** Text (default threads) and JSON (one thread) list the same findings in the same order. */
