@@ -101,6 +101,17 @@ final class Harness {
             commands.add(new String[] {"verify", f});
             commands.add(new String[] {"verify", "--format", "json", f});
         }
+        // One case in eight also writes a reference database (outside the directory) and queries
+        // it; not drawn from r, so that every seed keeps the case it had.
+        Path refdb = null;
+        if ((label.hashCode() & 7) == 0 && Files.isRegularFile(fs)) {
+            try {
+                refdb = Files.createTempDirectory("zodbcheck-fuzz-refdb").resolve("refs.db");
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            commands.add(new String[] {"check-refs", "--threads", "1", "-r", refdb.toString(), f});
+        }
 
         Cli text = null;
         Cli json = null;
@@ -120,10 +131,27 @@ final class Harness {
             if (args[0].equals("check-refs")) {
                 if (args.length == 2) {
                     text = run.cli;
-                } else {
+                } else if (contains(args, "json")) {
                     json = run.cli;
+                } else if (contains(args, "-r") && run.cli.exit() != 3) {
+                    String[] q = {"referrers", "--refdb", refdb.toString(), "0x01"};
+                    Run query = run(q, size);
+                    if (query.problem != null) {
+                        problems.add(describe(q, query.problem, query.cli));
+                    } else {
+                        for (String s : checkOutput(q, query.cli, Expect.DAMAGE, size)) {
+                            problems.add(describe(q, s, query.cli));
+                        }
+                    }
+                    if (text != null && !text.out().equals(run.cli.out())) {
+                        problems.add(describe(args, "finds other things than check-refs without -r:\n    "
+                                + text.out().replace("\n", "\n    "), run.cli));
+                    }
                 }
             }
+        }
+        if (refdb != null) {
+            FuzzStorageTest.deleteTree(refdb.getParent());
         }
         if (text != null && json != null && problems.isEmpty()) {
             problems.addAll(compareFormats(text, json));
