@@ -139,6 +139,23 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
         return debug;
     }
 
+    /**
+     * Removes the reference database this run created when the check could not finish (a
+     * storage that cannot be read): a database of nothing would look like an answer.
+     */
+    private void discardRefdb(PrintWriter err) {
+        if (refdbPath == null) {
+            return;
+        }
+        try {
+            if (java.nio.file.Files.deleteIfExists(refdbPath)) {
+                err.println("zodbcheck: " + refdbPath + ": not written (the check did not finish)");
+            }
+        } catch (IOException e) {
+            err.println("zodbcheck: " + refdbPath + ": incomplete, and it cannot be removed: " + e.getMessage());
+        }
+    }
+
     /** The storages and their index files: never written over. */
     private static List<Path> protectedFiles(List<Database> databases) {
         List<Path> p = new java.util.ArrayList<>();
@@ -216,9 +233,11 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
             }
         } catch (FileStorageException e) {
             err.println("zodbcheck: " + e.describe());
+            discardRefdb(err);
             return ExitCode.UNREADABLE;
         } catch (IOException e) {
             err.println("zodbcheck: I/O error: " + e.getMessage());
+            discardRefdb(err);
             return ExitCode.UNREADABLE;
         } finally {
             StorageFile.throttle(0);

@@ -191,6 +191,23 @@ class RefDbTest {
         }
     }
 
+    /**
+     * Found by the issue 7 judge run: check-refs -r on a storage that cannot be read (missing,
+     * no FileStorage header) exited 3 and left an empty reference database behind, which
+     * referrers --refdb then answered from ("no record, and no current object refers to it").
+     */
+    @Test
+    void noReferenceDatabaseWhenTheStorageCannotBeRead() throws IOException {
+        Path bad = Files.write(tmp.resolve("bad.fs"), "GS30 not a storage".getBytes(StandardCharsets.US_ASCII));
+        for (Path fs : List.of(tmp.resolve("missing.fs"), bad)) {
+            Path db = tmp.resolve("refs-" + fs.getFileName() + ".db");
+            Cli r = Cli.run("check-refs", "-q", "-r", db.toString(), fs.toString());
+            assertEquals(3, r.exit(), r.toString());
+            assertTrue(r.err().contains(db + ": not written (the check did not finish)"), r.err());
+            assertFalse(Files.exists(db), r.toString());
+        }
+    }
+
     @Test
     void aRunThatFailsLeavesNoFileAndAnUnfinishedOrNewerFileIsRefused() throws Exception {
         Path junk = Files.write(tmp.resolve("junk.fs"), "not a FileStorage at all".getBytes(StandardCharsets.US_ASCII));
