@@ -35,8 +35,15 @@ public final class ZConfigParser {
      * each repeat the one before ("a billion laughs") end here instead of exhausting memory.
      */
     static final long MAX_EXPANSION = 1 << 24;
+    /** Bytes all the files of one configuration may hold, every %include counted. */
+    static final long MAX_CONFIG_BYTES = 1 << 24;
+    /** Files one configuration may read, every %include counted. */
+    static final int MAX_FILES = 10_000;
 
     private final Map<String, String> defines = new LinkedHashMap<>();
+    /** Bytes of configuration files read so far (with every %include), and how many files. */
+    private long bytesRead;
+    private int filesRead;
     /** Characters produced by substitutions so far. */
     private long expanded;
     private final Map<String, String> environment;
@@ -68,8 +75,23 @@ public final class ZConfigParser {
         if (depth > MAX_INCLUDE_DEPTH || !including.add(file.toAbsolutePath().normalize())) {
             throw new ConfigException(from, fromLine, "%include of " + file + " loops");
         }
+        if (Files.exists(file) && !Files.isRegularFile(file) && !Files.isDirectory(file)) {
+            // a pipe would block for ever, /dev/zero never end
+            throw new ConfigException(from, fromLine, file + " is not a regular file (a pipe, device or socket)");
+        }
         List<String> lines;
         try {
+            if (++filesRead > MAX_FILES) {
+                throw new ConfigException(from, fromLine, "more than " + MAX_FILES + " configuration files"
+                        + " included (the same file included over and over?)");
+            }
+            if (Files.isRegularFile(file)) {
+                bytesRead += Files.size(file);
+                if (bytesRead > MAX_CONFIG_BYTES) {
+                    throw new ConfigException(from, fromLine, "configuration files of more than " + MAX_CONFIG_BYTES
+                            + " bytes in all (the same file included over and over?)");
+                }
+            }
             lines = Files.readAllLines(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ConfigException(from, fromLine, "configuration file " + file + " not found");

@@ -382,6 +382,63 @@ class FuzzStorageTest {
         assertEquals(before, Harness.snapshot(dir));
     }
 
+    /**
+     * Found by the issue 7 judge run: {@code %include /dev/zero} read for ever (every command
+     * hung, then ran out of memory), {@code %include} of a named pipe blocked for ever, and
+     * an include "diamond" (each file including the next one twice, 19 levels) would read
+     * half a million files. Includes of anything but a regular file or directory are refused,
+     * and a configuration reads at most 10 000 files and 16 MB: exit 2 with the line.
+     */
+    @Test
+    void configurationIncludesThatNeverEnd() throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("endless-include"));
+        Path fs = Files.copy(TestData.path("undo", "Data.fs"), dir.resolve("Data.fs"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Path fifo = dir.resolve("part.fifo");
+        Process mk = new ProcessBuilder("mkfifo", fifo.toString()).redirectErrorStream(true).start();
+        mk.getInputStream().readAllBytes();
+        assumeTrue(mk.waitFor() == 0, "mkfifo is not available");
+        for (int i = 0; i < 20; i++) {
+            Files.writeString(dir.resolve("d" + i + ".conf"), i < 19
+                    ? "%include d" + (i + 1) + ".conf\n%include d" + (i + 1) + ".conf\n" : "# the leaf\n");
+        }
+        String storage = "<zodb main>\n  <filestorage>\n    path " + fs + "\n  </filestorage>\n</zodb>\n";
+        Map<String, String> expect = new LinkedHashMap<>();
+        expect.put("/dev/zero", "/dev/zero is not a regular file (a pipe, device or socket)");
+        expect.put(fifo.toString(), fifo + " is not a regular file (a pipe, device or socket)");
+        expect.put(dir.resolve("d0.conf").toString(), "more than 10000 configuration files included");
+        Map<String, String> before = Harness.snapshot(dir);
+        try {
+            for (Map.Entry<String, String> e : expect.entrySet()) {
+                assumeTrue(Files.exists(Path.of(e.getKey())), e.getKey() + " does not exist here");
+                Path c = Files.writeString(dir.resolve("zodb.conf"), "%include " + e.getKey() + "\n" + storage);
+                String f = c.toString();
+                for (String[] args : new String[][] {{"check-refs", f}, {"verify", f}, {"refs", f}, {"show", f, "0"},
+                    {"path", f, "0"}, {"referrers", f, "0"}}) {
+                    org.zodbcheck.testing.Cli r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                            java.time.Duration.ofSeconds(10), () -> org.zodbcheck.testing.Cli.run(args),
+                            "%include " + e.getKey() + ": " + String.join(" ", args));
+                    String what = "%include " + e.getKey() + ": " + String.join(" ", args) + ": " + r;
+                    assertEquals(2, r.exit(), what);
+                    assertTrue(r.err().contains(e.getValue()), what);
+                }
+                Files.delete(c);
+            }
+        } finally {
+            // a reader stuck in open() of the pipe (before the fix) is released by a writer
+            Thread t = new Thread(() -> {
+                try (FileOutputStream w = new FileOutputStream(fifo.toFile())) {
+                    w.flush();
+                } catch (IOException ignored) {
+                    // nothing to release
+                }
+            });
+            t.setDaemon(true);
+            t.start();
+        }
+        assertEquals(before, Harness.snapshot(dir));
+    }
+
     /** Copies a directory tree, files writable so that it can be deleted again. */
     static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> s = Files.walk(from)) {
