@@ -29,7 +29,8 @@ class ReadOnlyTest {
     @ParameterizedTest
     @ValueSource(strings = {"dangling/Data.fs", "damaged/checkpoint-tail.fs", "damaged/bad-tloc-mid.fs",
         "corrupt-pickle/Data.fs", "refs-py3/Data.fs"})
-    void nothingChanges(String source, @TempDir Path dir) throws Exception {
+    void nothingChanges(String source, @TempDir Path dir, @TempDir Path elsewhere) throws Exception {
+        Path refdb = elsewhere.resolve("refs.db");
         Path fs = dir.resolve("Data.fs");
         Files.copy(TestData.root().resolve(source), fs);
         Files.write(dir.resolve("Data.fs.index"), new byte[] {(byte) 0x80, 3, 'M', 0x6a, 7, '.'});
@@ -50,7 +51,7 @@ class ReadOnlyTest {
         for (String[] args : new String[][] {{"referrers", f, "0x01"}, {"path", f, "0x01", "0x07"},
             {"show", "--history", "--pickle", f, "0", "0x07"}, {"refs", f}, {"refs", "--format", "json", f, "0x07"},
             {"verify", f}, {"verify", "--format", "fstest", f}, {"verify", "--format", "json", "--max-rate", "100", f},
-            {"check-refs", "--history", f}}) {
+            {"check-refs", "--history", "-r", refdb.toString(), f}, {"referrers", "--refdb", refdb.toString(), "0x01"}}) {
             Cli r = Cli.run(args);
             assertTrue(r.exit() == 0 || r.exit() == 1, r.toString());
         }
