@@ -140,17 +140,17 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
     }
 
     /**
-     * Removes the reference database this run created when the check could not finish (a
-     * storage that cannot be read): a database of nothing would look like an answer.
+     * Says that the reference database this run created is gone when the check could not finish
+     * (a storage that cannot be read): a database of nothing would look like an answer. Closing
+     * an unfinished database removes it; this makes sure and tells the operator.
      */
-    private void discardRefdb(PrintWriter err) {
-        if (refdbPath == null) {
+    private void discardRefdb(ReferenceDatabase refdb, PrintWriter err) {
+        if (refdb == null) {
             return;
         }
         try {
-            if (java.nio.file.Files.deleteIfExists(refdbPath)) {
-                err.println("zodbcheck: " + refdbPath + ": not written (the check did not finish)");
-            }
+            java.nio.file.Files.deleteIfExists(refdbPath);
+            err.println("zodbcheck: " + refdbPath + ": not written (the check did not finish)");
         } catch (IOException e) {
             err.println("zodbcheck: " + refdbPath + ": incomplete, and it cannot be removed: " + e.getMessage());
         }
@@ -233,11 +233,11 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
             }
         } catch (FileStorageException e) {
             err.println("zodbcheck: " + e.describe());
-            discardRefdb(err);
+            discardRefdb(refdb, err);
             return ExitCode.UNREADABLE;
         } catch (IOException e) {
             err.println("zodbcheck: I/O error: " + e.getMessage());
-            discardRefdb(err);
+            discardRefdb(refdb, err);
             return ExitCode.UNREADABLE;
         } finally {
             StorageFile.throttle(0);

@@ -55,6 +55,11 @@ public final class IndexCheck implements Verifier.BoundaryListener {
             report(Severity.WARNING, Kind.BAD_INDEX, 0, e.offset(), "ZODB ignores it and rebuilds its index: "
                     + e.getMessage());
             return;
+        } catch (IOException e) {
+            // the index, not the storage: no permission, gone meanwhile
+            report(Severity.WARNING, Kind.BAD_INDEX, 0, 0, "it cannot be read (" + reason(e) + "): not compared;"
+                    + " ZODB running as this user would ignore it and rebuild its index");
+            return;
         }
         if (head instanceof IndexFile.Legacy) {
             report(Severity.INFO, Kind.STALE_INDEX, 0, 0, "an index in the format of ZODB before 3.10 (one pickled"
@@ -128,6 +133,8 @@ public final class IndexCheck implements Verifier.BoundaryListener {
             });
         } catch (IndexFile.Unreadable e) {
             return e.getMessage() + " (at byte " + e.offset() + " of the index)";
+        } catch (IOException e) {
+            return "it cannot be read (" + reason(e) + ")";
         }
         for (Map.Entry<Long, Long> e : wanted.entrySet()) {
             Long p = found.get(e.getKey());
@@ -137,6 +144,16 @@ public final class IndexCheck implements Verifier.BoundaryListener {
             }
         }
         return null;
+    }
+
+    private static String reason(IOException e) {
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
     }
 
     /** At the index's position, every entry must be the file's last record of that oid. */
@@ -165,6 +182,10 @@ public final class IndexCheck implements Verifier.BoundaryListener {
         } catch (IndexFile.Unreadable e) {
             report(Severity.ERROR, Kind.BAD_INDEX, usable, e.offset(), "ZODB uses it (it passes ZODB's check), but it"
                     + " cannot be read to the end: " + e.getMessage());
+            return;
+        } catch (IOException e) {
+            report(Severity.WARNING, Kind.BAD_INDEX, usable, 0, "it could not be read a second time (" + reason(e)
+                    + "): not compared");
             return;
         }
         long missing = positions.size() - counts[1] - counts[2];

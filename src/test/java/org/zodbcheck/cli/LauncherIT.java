@@ -123,6 +123,15 @@ class LauncherIT {
                 assertEquals(3, r.exit(), r.toString());
                 assertEquals("zodbcheck: Data.fs: permission denied\n", r.err(), r.toString());
             }
+            dir.resolve("Data.fs").toFile().setReadable(true, false);
+
+            // an index that cannot be read: verify ended with "I/O error: Data.fs.index", exit 3
+            Path index = Files.copy(HOME.resolve("testdata/refs-py3/Data.fs.index"), dir.resolve("Data.fs.index"));
+            index.toFile().setReadable(false, false);
+            r = runAs(as, dir, "verify", "Data.fs");
+            assertEquals(0, r.exit(), r.toString());
+            assertTrue(r.out().startsWith("warning bad-index main file=Data.fs.index pos=0 offset=0 message=\"it cannot be"
+                    + " read (permission denied): not compared"), r.toString());
         } finally {
             access(dir.resolve("blobs"));
             access(dir.resolve("blobs/0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x05"));
