@@ -16,6 +16,12 @@
 # with the truth: the recorded multi-zodb-check-refs output for the shared files, the
 # generator's manifest for generated ones; the suite stops if they differ.
 #
+# The Python tools are measured in the same run as yardsticks when they are installed (on PATH,
+# or in bench/pytools/bin by bench/pytools.sh): multi-zodb-check-refs for check-refs,
+# multi-zodb-check-refs -r for check-refs -r, ZODB's fstest.py for verify, each on a read-only
+# zodb.conf written for the file. PYRUNS (default: RUNS) runs each; PYMAX_MB (default 1000)
+# skips them on larger files (multi-zodb-check-refs -r needs about 2 minutes per million objects).
+#
 # Needs: /usr/bin/time, python3, a built jar (mvn -B -q package -DskipTests). Extra JVM options
 # for zodbcheck: ZODBCHECK_JAVA_OPTS (e.g. -Xmx4g for gen-50m).
 set -euo pipefail
@@ -29,6 +35,9 @@ shared="${ZODBCHECK_SHARED:-$here/../shared}"
 [ -f "$here/target/zodbcheck.jar" ] || { echo "build first: mvn -B -q package -DskipTests" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+[ ! -d "$here/bench/pytools/bin" ] || PATH="$here/bench/pytools/bin:$PATH"
+pyruns="${PYRUNS:-$runs}"
+pymax_mb="${PYMAX_MB:-1000}"
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
@@ -83,12 +92,12 @@ else:
 EOF
 }
 
-# Runs one command RUNS times; prints "wall cpu rss_mb" medians.
+# Runs one command N times; prints "wall cpu rss_mb" medians.
 measure() {
-    local label="$1"; shift
+    local n="$1"; shift
     local walls=() cpus=() rsss=()
-    for _ in $(seq "$runs"); do
-        rm -f "$tmp/refs.db"
+    for _ in $(seq "$n"); do
+        rm -f "$tmp/refs.db" "$tmp/refs.fs" "$tmp/refs.fs".*
         /usr/bin/time -f "%e %U %S %M" -o "$tmp/time" "$@" > "$tmp/out" 2> /dev/null || true
         read -r w u s m < <(tail -n 1 "$tmp/time")
         walls+=("$w"); cpus+=("$(echo "$u + $s" | bc -l)"); rsss+=("$m")
@@ -98,8 +107,24 @@ measure() {
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GB, $(java -version 2>&1 | head -1); $runs runs, medians, warm cache"
 echo
-echo "| file | size | objects | \`cat\` | command | wall | CPU | peak RSS | wall / cat |"
-echo "|---|---|---|---|---|---|---|---|---|"
+# The Python tool measured against a zodbcheck command, as "tool wall cpu rss_mb", or nothing.
+python_tool() {
+    local cmd="$1" fs="$2" size="$3"
+    [ $((size / 1000000)) -le "$pymax_mb" ] || return 0
+    printf '<zodb main>\n  <filestorage>\n    path %s\n    read-only true\n  </filestorage>\n</zodb>\n' "$fs" \
+        > "$tmp/zodb.conf"
+    case "$cmd" in
+        "check-refs") command -v multi-zodb-check-refs > /dev/null || return 0
+            echo "multi-zodb-check-refs $(measure "$pyruns" multi-zodb-check-refs "$tmp/zodb.conf")";;
+        "check-refs -r") command -v multi-zodb-check-refs > /dev/null || return 0
+            echo "multi-zodb-check-refs_-r $(measure "$pyruns" multi-zodb-check-refs -r "$tmp/refs.fs" "$tmp/zodb.conf")";;
+        "verify") command -v fstest.py > /dev/null || return 0
+            echo "fstest.py $(measure "$pyruns" fstest.py "$fs")";;
+    esac
+}
+
+echo "| file | size | objects | \`cat\` | command | wall | CPU | peak RSS | wall / cat | Python tool, same run: wall, CPU, RSS | speed-up |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|"
 for name in "${files[@]}"; do
     fs="$(storage "$name")"
     size=$(stat -c %s "$fs")
@@ -115,13 +140,20 @@ for name in "${files[@]}"; do
     objects=$(sed -n 's/.*main: \([0-9]*\) objects.*/\1/p' "$tmp/summary")
     for cmd in "check-refs" "check-refs -r" "verify"; do
         case "$cmd" in
-            "check-refs") m=$(measure "$cmd" "$here/bin/zodbcheck" check-refs -q --format json "$fs");;
-            "check-refs -r") m=$(measure "$cmd" "$here/bin/zodbcheck" check-refs -q -r "$tmp/refs.db" "$fs");;
-            "verify") m=$(measure "$cmd" "$here/bin/zodbcheck" verify -q "$fs");;
+            "check-refs") m=$(measure "$runs" "$here/bin/zodbcheck" check-refs -q --format json "$fs");;
+            "check-refs -r") m=$(measure "$runs" "$here/bin/zodbcheck" check-refs -q -r "$tmp/refs.db" "$fs");;
+            "verify") m=$(measure "$runs" "$here/bin/zodbcheck" verify -q "$fs");;
         esac
         read -r wall cpu rss <<< "$m"
-        printf "| %s | %d MB | %s | %.3f s | %s | %.2f s | %.2f s | %d MB | %.0fx |\n" "$name" $((size / 1000000)) \
-            "$objects" "$cat_med" "\`$cmd\`" "$wall" "$cpu" "$rss" "$(echo "$wall / $cat_med" | bc -l)"
+        py="-"; up="-"; tool=""
+        read -r tool pwall pcpu prss <<< "$(python_tool "$cmd" "$fs" "$size")" || true
+        if [ -n "${tool:-}" ]; then
+            py=$(printf "\`%s\` %.2f s, %.2f s, %d MB" "${tool/_/ }" "$pwall" "$pcpu" "$prss")
+            up=$(printf "%.1fx" "$(echo "$pwall / $wall" | bc -l)")
+        fi
+        printf "| %s | %d MB | %s | %.3f s | %s | %.2f s | %.2f s | %d MB | %.0fx | %s | %s |\n" "$name" \
+            $((size / 1000000)) "$objects" "$cat_med" "\`$cmd\`" "$wall" "$cpu" "$rss" \
+            "$(echo "$wall / $cat_med" | bc -l)" "$py" "$up"
     done
 done
 echo
