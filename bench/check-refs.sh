@@ -8,7 +8,8 @@
 #
 # For each run it measures the whole process (JVM start included): wall time and peak RSS
 # (from /usr/bin/time). As yardsticks, measured in the same run: `cat Data.fs > /dev/null` on
-# the same file, and multi-zodb-check-refs (zc.zodbdgc) when it is installed; otherwise the
+# the same file, and multi-zodb-check-refs (zc.zodbdgc; with -r in refdb mode) when it is
+# installed (on PATH, or by bench/pytools.sh); otherwise the
 # figures from ../shared/bench/README.md are quoted. The page cache is warmed first (warm-cache
 # figures). It also checks that the findings are exactly what multi-zodb-check-refs printed
 # (expected/check-refs.stdout of the benchmark folder).
@@ -74,13 +75,20 @@ cat_med=$(printf '%s\n' "${cat_times[@]}" | median)
 wall_med=$(printf '%s\n' "${wall[@]}" | median)
 rss_med=$(printf '%s\n' "${rss[@]}" | median)
 
-py="not installed (bench/README: about 7 s on large, 16-20 s on a 742 MB file)"
-if command -v multi-zodb-check-refs > /dev/null 2>&1 && [ -f "$(dirname "$fs")/zodb.conf" ]; then
+[ ! -d "$here/bench/pytools/bin" ] || PATH="$here/bench/pytools/bin:$PATH"   # bench/pytools.sh
+py="not installed (bench/README: about 7 s on large, 16-20 s on a 742 MB file; -r 38 s on large)"
+if command -v multi-zodb-check-refs > /dev/null 2>&1; then
+    printf '<zodb main>\n  <filestorage>\n    path %s\n    read-only true\n  </filestorage>\n</zodb>\n' "$fs" \
+        > "$refdir/zodb.conf"
+    pyargs=()
+    [ "$mode" = plain ] || pyargs=(-r "$refdir/refs.fs")
     py_times=()
     for _ in $(seq "$runs"); do
-        py_times+=("$(cd "$(dirname "$fs")" && seconds multi-zodb-check-refs zodb.conf)")
+        rm -f "$refdir/refs.fs" "$refdir/refs.fs".*
+        py_times+=("$(seconds multi-zodb-check-refs ${pyargs[@]+"${pyargs[@]}"} "$refdir/zodb.conf")")
     done
-    py="$(printf '%s\n' "${py_times[@]}" | median) s"
+    py_med=$(printf '%s\n' "${py_times[@]}" | median)
+    py="$py_med s, same run (zodbcheck $(printf '%.1f' "$(echo "$py_med / $wall_med" | bc -l)")x faster)"
 fi
 
 echo "file: $name ($size bytes), $runs runs, warm cache, $(nproc) cores, $(java -version 2>&1 | head -1), mode $mode"
