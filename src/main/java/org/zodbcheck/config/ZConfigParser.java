@@ -105,6 +105,11 @@ public final class ZConfigParser {
         } catch (IOException e) {
             throw new ConfigException(from, fromLine, "cannot read " + file + ": " + e.getMessage());
         }
+        if (!lines.isEmpty() && lines.get(0).startsWith("\ufeff")) {
+            // a byte order mark, as Windows editors write: not part of the first line
+            lines = new java.util.ArrayList<>(lines);
+            lines.set(0, lines.get(0).substring(1));
+        }
         String name = file.toString();
         for (int i = 0; i < lines.size(); i++) {
             line(lines.get(i).strip(), name, i + 1, file, open, depth);

@@ -88,6 +88,15 @@ class StorageConfigTest {
         assertEquals(Path.of("a.fs"), r.databases().get(0).path(), "relative paths stay relative to the current directory");
     }
 
+    /** A byte order mark before the first section (as Windows editors save UTF-8) is not text of the file. */
+    @Test
+    void byteOrderMarkBeforeTheFirstLine() throws Exception {
+        StorageConfig.Result r = read("\ufeff<zodb main>\n  <filestorage>\n    path a.fs\n  </filestorage>\n</zodb>\n");
+        assertEquals(List.of("main"), r.databases().stream().map(DatabaseConfig::name).toList());
+        assertEquals(Path.of("a.fs"), r.databases().get(0).path());
+        assertEquals(List.of(), r.notices());
+    }
+
     /** Zope's zope.conf: zodb_db sections, the blobstorage wrapper, a temporary storage. */
     @Test
     void zopeConf() throws Exception {
