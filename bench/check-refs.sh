@@ -88,7 +88,7 @@ if command -v multi-zodb-check-refs > /dev/null 2>&1; then
         py_times+=("$(seconds multi-zodb-check-refs ${pyargs[@]+"${pyargs[@]}"} "$refdir/zodb.conf")")
     done
     py_med=$(printf '%s\n' "${py_times[@]}" | median)
-    py="$py_med s, same run (zodbcheck $(printf '%.1f' "$(echo "$py_med / $wall_med" | bc -l)")x faster)"
+    py="$(printf "%.2f" "$py_med") s, same run (zodbcheck $(printf '%.1f' "$(echo "$py_med / $wall_med" | bc -l)")x faster)"
 fi
 
 echo "file: $name ($size bytes), $runs runs, warm cache, $(nproc) cores, $(java -version 2>&1 | head -1), mode $mode"
