@@ -214,6 +214,17 @@ def structure_cases(base, txns):
     case("bytes-inserted", "7 bytes 0xff inserted before transaction 10: it and the rest lie 7 bytes after"
          " where their records say", d, [finding("structure", "error", t10["tpos"], t10["tpos"])], 1)
 
+    # a whole transaction cut out: the framing holds, every later record names a position 333
+    # bytes further on; oid 0's next revision keeps a prev pointer into the lost transaction
+    t10, t11 = txns[10], txns[11]
+    d = bytearray(base[:t10["tpos"]] + base[t10["tpos"] + t10["tlen"] + 8:])
+    moved = t11["records"][0]["pos"] - (t10["tlen"] + 8)
+    case("transaction-lost", "transaction 10 cut out whole: transaction 11 and the rest lie %d bytes before"
+         " where their records say; the record of oid 0 after it has a prev pointer into the lost"
+         " transaction" % (t10["tlen"] + 8), d,
+         [finding("structure", "error", t10["tpos"], t10["tpos"] + t11["hlen"] + 24),
+          finding("structure", "error", t10["tpos"], moved + 16)], 1)
+
     # three defects at once: each found at its offset in one run
     d = bytearray(base)
     put(d, txns[3]["tpos"] + 16, "c", b"x")

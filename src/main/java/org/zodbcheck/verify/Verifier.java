@@ -437,6 +437,34 @@ public final class Verifier {
         return first == -1 ? UNKNOWN_SHIFT : first - t.tpos();
     }
 
+    /**
+     * A whole transaction removed from (or added to) the file before {@code t} leaves the framing
+     * intact but moves every later transaction: all records of {@code t} name one other position
+     * as theirs, and so do those of the next transaction. That is one finding, and the positions
+     * written in the records from {@code t} on (tloc, prev, back) are read with the difference,
+     * instead of one tloc finding per record to the end of the file. A single damaged tloc does
+     * not qualify: the other records, or the next transaction, disagree with it.
+     */
+    private void movedTransaction(Txn t) throws IOException {
+        long first = t.tpos() + t.headerLength();
+        if (t.tend() - first < DATA || file.readU64(first + 24) == t.tpos() + shift) {
+            return;
+        }
+        long s = tilingShift(t);
+        long next = t.tend() + 8;
+        if (s == NOT_TILED || s == UNKNOWN_SHIFT || s == shift || !plausible(next) || tilingShift(header(next)) != s) {
+            return;
+        }
+        structure(Severity.ERROR, t.tpos(), first + 24, null, "the data records of the transaction at " + t.tpos()
+                + " and of the next one all say their transaction starts " + Math.abs(s - shift) + " bytes "
+                + (s > shift ? "later" : "earlier") + ": " + Math.abs(s - shift) + " bytes were "
+                + (s > shift ? "lost" : "inserted") + " before " + t.tpos() + " (a whole transaction "
+                + (s > shift ? "removed" : "added") + "?); the positions in the records from there on (tloc, prev,"
+                + " back) are read with that shift");
+        shift = s;
+        shiftFrom = t.tpos();
+    }
+
     /** 42 + version fields + data (or an 8-byte backpointer); -1 if absurd. */
     private static long recordLength(int vlen, long plen) {
         if (plen < 0 || plen > Long.MAX_VALUE / 2) {
@@ -448,6 +476,7 @@ public final class Verifier {
     /** Checks every data record; false if they do not fill the transaction exactly. */
     private boolean records(Txn t) throws IOException {
         pending = 0;
+        movedTransaction(t);
         long r = t.tpos() + t.headerLength();
         int otherTid = 0;
         long firstOther = -1;
