@@ -12,7 +12,9 @@ import org.zodbcheck.filestorage.FileStorageException;
 import org.zodbcheck.filestorage.StorageFile;
 import org.zodbcheck.graph.Reachability;
 import org.zodbcheck.graph.RefGraph;
+import org.zodbcheck.pickle.PickleScanner;
 import org.zodbcheck.pickle.RefForm;
+import org.zodbcheck.pickle.ReferenceSink;
 
 /**
  * What a check learnt, kept for the commands that answer questions about single objects
@@ -174,6 +176,27 @@ public final class ObjectGraph implements Closeable {
         } catch (FileStorageException e) {
             throw new IOException(e.describe(), e);
         }
+    }
+
+    /**
+     * The class named by the record at {@code pos} of {@code db}'s storage if it holds data of
+     * its own (not a backpointer), or {@code null}: what an object was before it lost its data.
+     */
+    public String classAt(int db, long pos) throws IOException {
+        DataHeader h = header(db, pos);
+        if (h.plen() <= 0 || h.plen() > maxRecord) {
+            return null;
+        }
+        byte[] raw = files.get(db).read(h.dataPos(), (int) h.plen());
+        if (recordData == null) {
+            recordData = new RecordData(maxRecord);
+        }
+        if (!recordData.load(raw, 0, raw.length)) {
+            return null;
+        }
+        PickleScanner scanner = new PickleScanner();
+        scanner.scan(recordData.data(), recordData.off(), recordData.len(), ReferenceSink.NONE);
+        return scanner.className(); // the class pickle comes first: known even if the state is damaged
     }
 
     /**

@@ -87,11 +87,34 @@ final class ShowCommand extends QueryCommand {
                 state, l.label()});
         }
         List<Records.Revision> revisions = history ? Records.history(file, graph.oid(n)) : List.of();
+        Before before = current != null && graph.cause(n) != null
+                ? before(graph, n, current, history ? revisions : Records.history(file, graph.oid(n))) : null;
         if (json()) {
-            json(graph, n, current, back, data, refs, revisions);
+            json(graph, n, current, back, data, refs, revisions, before);
         } else {
-            text(graph, n, current, back, data, refs, revisions);
+            text(graph, n, current, back, data, refs, revisions, before);
         }
+    }
+
+    /** What an object without data was: its last earlier revision with data, and that revision's class. */
+    private record Before(Records.Revision revision, String className) {
+    }
+
+    private static Before before(ObjectGraph graph, ObjectGraph.Node n, Records.Revision current,
+                                 List<Records.Revision> all) throws IOException {
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Records.Revision r = all.get(i);
+            if (r.plen() > 0 && r.pos() < current.pos()) {
+                String klass;
+                try {
+                    klass = graph.classAt(n.db(), r.pos());
+                } catch (IOException e) {
+                    klass = null; // a damaged old record: its class is unknown, the rest is still shown
+                }
+                return new Before(r, klass);
+            }
+        }
+        return null;
     }
 
     private static String state(ObjectGraph graph, ObjectGraph.Node n) {
@@ -106,12 +129,17 @@ final class ShowCommand extends QueryCommand {
     }
 
     private void text(ObjectGraph graph, ObjectGraph.Node n, Records.Revision cur, List<Long> back, byte[] data,
-                      List<String[]> refs, List<Records.Revision> revisions) {
+                      List<String[]> refs, List<Records.Revision> revisions, Before before) {
         var out = out();
         long oid = graph.oid(n);
         out.println("oid: " + Values.target(graph.db(n), oid) + " (" + Long.toUnsignedString(oid) + ", "
                 + Oid.hex16(oid) + ")");
         out.println("class: " + (graph.className(n) != null ? graph.className(n) : "-"));
+        if (before != null) {
+            out.println("last class: " + (before.className() != null ? before.className() : "-")
+                    + " (its last revision with data: pos=" + before.revision().pos() + " tid="
+                    + Tid.repr(before.revision().tid()) + ")");
+        }
         out.println("state: " + state(graph, n));
         if (graph.problem(n) != null) {
             out.println("problem: " + graph.problem(n));
@@ -172,9 +200,13 @@ final class ShowCommand extends QueryCommand {
     }
 
     private void json(ObjectGraph graph, ObjectGraph.Node n, Records.Revision cur, List<Long> back, byte[] data,
-                      List<String[]> refs, List<Records.Revision> revisions) {
+                      List<String[]> refs, List<Records.Revision> revisions, Before before) {
         JsonLine j = new JsonLine().str("db", graph.db(n)).str("oid", Oid.repr(graph.oid(n)))
                 .str("class", graph.className(n)).str("state", state(graph, n)).str("problem", graph.problem(n));
+        if (before != null) {
+            j.str("last_class", before.className()).num("last_data_pos", before.revision().pos())
+                    .str("last_data_tid", Tid.repr(before.revision().tid()));
+        }
         j.str("tid", cur != null ? Tid.repr(cur.tid()) : null).str("time", cur != null ? Tid.timestamp(cur.tid()) : null)
                 .num("tpos", cur != null ? cur.tpos() : null)
                 .str("status", cur != null ? String.valueOf((char) (cur.status() & 0xff)) : null)

@@ -177,6 +177,35 @@ class InspectTest {
         assertEquals(2, twice, tree.out());
     }
 
+    /**
+     * {@code show} of an object that lost its data names the class of its last revision with
+     * data; the class a referrer's pickle gives for it ({@code target_class} of check-refs,
+     * read from another record) must agree wherever both are known.
+     */
+    @ParameterizedTest
+    @MethodSource("cases")
+    void showNamesTheLastClassOfADeletedObject(String name) {
+        int compared = 0;
+        for (Map<String, Object> f : run("check-refs", name).json()) {
+            if (!"no-data".equals(f.get("cause")) || f.get("target_class") == null) {
+                continue;
+            }
+            Cli show = run("show", name, f.get("db") + ":" + f.get("oid"));
+            Map<String, Object> o = show.json().get(0);
+            assertEquals("no-data", o.get("state"), show.toString());
+            if (o.containsKey("last_class")) {
+                assertEquals(f.get("target_class"), o.get("last_class"), name + " " + f.get("oid"));
+                compared++;
+            }
+        }
+        if (name.equals("dangling")) {
+            assertTrue(compared >= 4, "dangling: " + compared); // 0x0a, 0x0c (twice), 0x92
+            Cli text = Cli.run("show", TestData.path("dangling", "Data.fs").toString(), "0x92");
+            assertTrue(text.lines().contains("last class: corpusapp.Item (its last revision with data: pos=25845"
+                    + " tid=0x03f59ee019999999)"), text.toString());
+        }
+    }
+
     @Test
     void textFormatsAndUnknownOids() {
         Path fs = TestData.path("dangling", "Data.fs");
