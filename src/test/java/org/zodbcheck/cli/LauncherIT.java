@@ -217,6 +217,38 @@ class LauncherIT {
         assertTrue(bad.err().startsWith("--max-memory: not a size: 'lots'"), bad.err());
     }
 
+    /**
+     * C1 only for storages below 6 GB, the JVM's tiered compilation from 6 GB on, whether the
+     * storage is named as a file, by a configuration or by -f NAME=PATH. A sparse file stands
+     * in for the large storage (its first transaction header is zeros: the check ends at once).
+     */
+    @Test
+    void largeStoragesGetTieredCompilation(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path big = dir.resolve("big.fs");
+        try (var f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.write("FS30".getBytes(StandardCharsets.US_ASCII));
+            f.setLength(6L << 30);
+        }
+        Path conf = Files.writeString(dir.resolve("zodb.conf"),
+                "<zodb main>\n  <filestorage>\n    path big.fs\n  </filestorage>\n</zodb>\n");
+        Path small = HOME.resolve("testdata/clean/Data.fs");
+        assertEquals("1", tieredStopAtLevel(dir, small.toString()));
+        assertEquals("4", tieredStopAtLevel(dir, big.toString()));
+        assertEquals("4", tieredStopAtLevel(dir, conf.getFileName().toString()));
+        assertEquals("4", tieredStopAtLevel(dir, "-f", "main=" + big, HOME.resolve("testdata/multidb/zodb.conf").toString()));
+        Files.writeString(conf, "<zodb main>\n  <filestorage>\n    path " + small + "\n  </filestorage>\n</zodb>\n");
+        assertEquals("1", tieredStopAtLevel(dir, conf.getFileName().toString()));
+    }
+
+    private static String tieredStopAtLevel(Path cwd, String... storage) throws Exception {
+        List<String> args = new ArrayList<>(List.of("check-refs", "-q"));
+        args.addAll(List.of(storage));
+        Run r = runWith("-XX:+PrintFlagsFinal", cwd, args.toArray(String[]::new));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("intx TieredStopAtLevel\\s+= (\\d+)").matcher(r.out());
+        assertTrue(m.find(), r.toString());
+        return m.group(1);
+    }
+
     @Test
     void version() throws Exception {
         Run r = run(HOME, "--version");
