@@ -458,7 +458,7 @@ public final class Verifier {
         structure(Severity.ERROR, t.tpos(), first + 24, null, "the data records of the transaction at " + t.tpos()
                 + " and of the next one all say their transaction starts " + Math.abs(s - shift) + " bytes "
                 + (s > shift ? "later" : "earlier") + ": " + Math.abs(s - shift) + " bytes were "
-                + (s > shift ? "lost" : "inserted") + " before " + t.tpos() + " (a whole transaction "
+                + (s > shift ? "lost before " : "inserted at or before ") + t.tpos() + " (a whole transaction "
                 + (s > shift ? "removed" : "added") + "?); the positions in the records from there on (tloc, prev,"
                 + " back) are read with that shift");
         shift = s;
