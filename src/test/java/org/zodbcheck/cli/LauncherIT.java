@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.zodbcheck.testing.TestData;
 
 /**
  * The launcher as operators run it, after {@code mvn package}: from any directory, with
@@ -94,7 +95,7 @@ class LauncherIT {
         }
         Path dir = Files.createTempDirectory("zodbcheck-perm");
         try {
-            copy(HOME.resolve("testdata/blobs"), dir);
+            TestData.copyTree(HOME.resolve("testdata/blobs"), dir);
             Files.walk(dir).forEach(p -> p.toFile().setReadable(true, false));
             Files.walk(dir).filter(Files::isDirectory).forEach(p -> p.toFile().setExecutable(true, false));
             org.junit.jupiter.api.Assumptions.assumeTrue(runAs(as, dir, "--version").exit() == 0,
@@ -136,11 +137,7 @@ class LauncherIT {
             access(dir.resolve("blobs"));
             access(dir.resolve("blobs/0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x05"));
             Files.walk(dir).forEach(p -> p.toFile().setReadable(true, false));
-            try (var s = Files.walk(dir)) {
-                for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            TestData.deleteTree(dir);
         }
     }
 
@@ -168,19 +165,6 @@ class LauncherIT {
         byte[] out = p.getInputStream().readAllBytes();
         byte[] err = p.getErrorStream().readAllBytes();
         return new Run(p.waitFor(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
-    }
-
-    private static void copy(Path from, Path to) throws IOException {
-        try (var s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t);
-                }
-            }
-        }
     }
 
     /** Help, logging and errors through the launcher. */

@@ -67,17 +67,7 @@ class ReadOnlyTest {
      */
     @org.junit.jupiter.api.Test
     void configurationInputChangesNothing(@TempDir Path dir) throws Exception {
-        Path source = TestData.path("derived", "blobs-orphans");
-        try (Stream<Path> s = Files.walk(source)) {
-            for (Path p : s.toList()) {
-                Path to = dir.resolve(source.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(to);
-                } else {
-                    Files.copy(p, to);
-                }
-            }
-        }
+        TestData.copyTree(TestData.path("derived", "blobs-orphans"), dir);
         Path conf = Files.writeString(dir.resolve("rw.conf"), "<zodb main>\n  <filestorage>\n    path "
                 + dir.resolve("Data.fs") + "\n    blob-dir " + dir.resolve("blobs") + "\n    read-only false\n"
                 + "    create true\n  </filestorage>\n</zodb>\n");

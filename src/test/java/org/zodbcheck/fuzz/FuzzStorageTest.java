@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -283,8 +282,8 @@ class FuzzStorageTest {
         String blob4 = "blobs/0x00/0x00/0x00/0x00/0x00/0x00/0x00/0x04/0x03f5c0a019999999.blob";
         for (String variant : new String[] {"a symbolic link to itself", "a directory"}) {
             Path dir = tmp.resolve("blob-case-" + variant.replace(' ', '-'));
-            deleteTree(dir);
-            copyTree(TestData.path("blobs"), dir);
+            TestData.deleteTree(dir);
+            TestData.copyTree(TestData.path("blobs"), dir);
             Path file = dir.resolve(blob4);
             Files.delete(file);
             if (variant.startsWith("a symbolic")) {
@@ -314,7 +313,7 @@ class FuzzStorageTest {
             }
             assertEquals(before, Harness.snapshot(dir));
             assertEquals(blobsBefore, Harness.snapshot(file.getParent()));
-            deleteTree(dir);
+            TestData.deleteTree(dir);
         }
     }
 
@@ -439,21 +438,6 @@ class FuzzStorageTest {
         assertEquals(before, Harness.snapshot(dir));
     }
 
-    /** Copies a directory tree, files writable so that it can be deleted again. */
-    static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path t = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(p, t);
-                    t.toFile().setWritable(true);
-                }
-            }
-        }
-    }
-
     @Test
     void randomBytesWithMagic() {
         for (String magic : new String[] {"FS30", "FS21"}) {
@@ -490,7 +474,7 @@ class FuzzStorageTest {
     static void runCase(String name, String label, byte[] data, Map<String, byte[]> siblings, Random r) {
         Path dir = tmp.resolve(name);
         try {
-            deleteTree(dir);
+            TestData.deleteTree(dir);
             Files.createDirectories(dir);
             Path fs = dir.resolve("Data.fs");
             Files.write(fs, data);
@@ -501,20 +485,7 @@ class FuzzStorageTest {
             throw new UncheckedIOException(e);
         }
         Harness.check(label, dir.resolve("Data.fs"), data.length, Harness.Expect.DAMAGE, r);
-        deleteTree(dir);
-    }
-
-    static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TestData.deleteTree(dir);
     }
 
     @Test

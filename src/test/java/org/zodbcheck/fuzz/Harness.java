@@ -26,6 +26,7 @@ import org.zodbcheck.check.Database;
 import org.zodbcheck.report.JsonPrinter;
 import org.zodbcheck.testing.Cli;
 import org.zodbcheck.testing.MiniJson;
+import org.zodbcheck.testing.TestData;
 
 /**
  * Runs every zodbcheck command in-process on one input and checks what must hold whatever the
@@ -151,7 +152,7 @@ final class Harness {
             }
         }
         if (refdb != null) {
-            FuzzStorageTest.deleteTree(refdb.getParent());
+            TestData.deleteTree(refdb.getParent());
         }
         if (text != null && json != null && problems.isEmpty()) {
             problems.addAll(compareFormats(text, json));
