@@ -184,18 +184,12 @@ public final class ObjectGraph implements Closeable {
      */
     public String classAt(int db, long pos) throws IOException {
         DataHeader h = header(db, pos);
-        if (h.plen() <= 0 || h.plen() > maxRecord) {
-            return null;
-        }
-        byte[] raw = files.get(db).read(h.dataPos(), (int) h.plen());
-        if (recordData == null) {
-            recordData = new RecordData(maxRecord);
-        }
-        if (!recordData.load(raw, 0, raw.length)) {
+        RecordData data = h.plen() > 0 ? load(db, h) : null;
+        if (data == null) {
             return null;
         }
         PickleScanner scanner = new PickleScanner();
-        scanner.scan(recordData.data(), recordData.off(), recordData.len(), ReferenceSink.NONE);
+        scanner.scan(data.data(), data.off(), data.len(), ReferenceSink.NONE);
         return scanner.className(); // the class pickle comes first: known even if the state is damaged
     }
 
@@ -207,19 +201,23 @@ public final class ObjectGraph implements Closeable {
         if (cause(n) != null) {
             return null;
         }
-        DataHeader h = dataHeader(n);
+        RecordData data = load(n.db(), dataHeader(n));
+        return data == null ? null : java.util.Arrays.copyOfRange(data.data(), data.off(), data.off() + data.len());
+    }
+
+    /**
+     * The data of the record {@code h} after record transforms (zlib), in the one reused buffer;
+     * {@code null} if it is larger than the record limit or cannot be decoded.
+     */
+    private RecordData load(int db, DataHeader h) throws IOException {
         if (h.plen() > maxRecord) {
             return null;
         }
-        byte[] raw = files.get(n.db()).read(h.dataPos(), (int) h.plen());
+        byte[] raw = files.get(db).read(h.dataPos(), (int) h.plen());
         if (recordData == null) {
             recordData = new RecordData(maxRecord);
         }
-        RecordData data = recordData;
-        if (!data.load(raw, 0, raw.length)) {
-            return null;
-        }
-        return java.util.Arrays.copyOfRange(data.data(), data.off(), data.off() + data.len());
+        return recordData.load(raw, 0, raw.length) ? recordData : null;
     }
 
     /** The object's references as the walk saw them: its own database's first, then the others. */

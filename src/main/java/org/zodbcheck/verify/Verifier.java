@@ -455,11 +455,13 @@ public final class Verifier {
         if (s == NOT_TILED || s == UNKNOWN_SHIFT || s == shift || !plausible(next) || tilingShift(header(next)) != s) {
             return;
         }
+        long bytes = Math.abs(s - shift);
+        boolean lost = s > shift;
         structure(Severity.ERROR, t.tpos(), first + 24, null, "the data records of the transaction at " + t.tpos()
-                + " and of the next one all say their transaction starts " + Math.abs(s - shift) + " bytes "
-                + (s > shift ? "later" : "earlier") + ": " + Math.abs(s - shift) + " bytes were "
-                + (s > shift ? "lost before " : "inserted at or before ") + t.tpos() + " (a whole transaction "
-                + (s > shift ? "removed" : "added") + "?); the positions in the records from there on (tloc, prev,"
+                + " and of the next one all say their transaction starts " + bytes + " bytes "
+                + (lost ? "later" : "earlier") + ": " + bytes + " bytes were "
+                + (lost ? "lost before " : "inserted at or before ") + t.tpos() + " (a whole transaction "
+                + (lost ? "removed" : "added") + "?); the positions in the records from there on (tloc, prev,"
                 + " back) are read with that shift");
         shift = s;
         shiftFrom = t.tpos();
