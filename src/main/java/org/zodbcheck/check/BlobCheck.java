@@ -47,7 +47,7 @@ final class BlobCheck {
         Map<Integer, Long> blobs = new HashMap<>(); // idx -> tid of the current record
         for (int idx = 0; idx < index.size(); idx++) {
             if (index.hasData(idx) && index.is(idx, StorageIndex.BLOB)) {
-                blobs.put(idx, header(index.currentPos[idx]).tid());
+                blobs.put(idx, header(index.currentPos.get(idx)).tid());
             }
         }
         Path dir = db.blobDir();
@@ -93,7 +93,7 @@ final class BlobCheck {
             long oid = index.oids.oid(idx);
             long tid = e.getValue();
             Path file = dir.resolve(layout.relativePath(oid, tid));
-            long pos = index.currentPos[idx];
+            long pos = index.currentPos.get(idx);
             boolean live = reachable.test(idx);
             String missing = null;
             try {
@@ -150,7 +150,7 @@ final class BlobCheck {
             return true;
         }
         long oid = index.oids.oid(idx);
-        long pos = index.currentPos[idx];
+        long pos = index.currentPos.get(idx);
         DataHeader h = header(pos);
         while (true) {
             if (h.tid() == tid) {

@@ -1,6 +1,7 @@
 package org.zodbcheck.check;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -12,6 +13,7 @@ import java.util.concurrent.Executors;
 import org.zodbcheck.filestorage.DataHeader;
 import org.zodbcheck.filestorage.FileStorageException;
 import org.zodbcheck.filestorage.StorageFile;
+import org.zodbcheck.graph.Memory;
 import org.zodbcheck.graph.RefGraph;
 import org.zodbcheck.graph.Reachability;
 import org.zodbcheck.pickle.PickleScanner;
@@ -34,36 +36,52 @@ public final class CheckRefs {
      *     per part
      * @param graph receives every object and reference after the walk, or {@code null}
      * @param history also look at the references of older revisions ({@code history-dangling})
+     * @param spillDir where the tables go once they outgrow the heap budget ({@code null}: they
+     *     never spill, and the heap may run out instead)
+     * @param tableBudget bytes of heap the tables may take before they spill; 0: from the JVM's
+     *     heap ({@link Memory#ofHeap})
      */
     public record Options(boolean listGarbage, int threads, long maxRecord, Progress progress, long split,
-                          GraphListener graph, boolean history) {
+                          GraphListener graph, boolean history, Path spillDir, long tableBudget) {
         public static Options defaults() {
             return new Options(false, Runtime.getRuntime().availableProcessors(), 1L << 30, Progress.NONE, 4L << 20,
-                    null, false);
+                    null, false, Path.of(System.getProperty("java.io.tmpdir")), 0);
+        }
+
+        public Options withSpill(Path dir, long budget) {
+            return new Options(listGarbage, threads, maxRecord, progress, split, graph, history, dir, budget);
+        }
+
+        /** The memory of one run: a new budget each time. */
+        Memory memory() {
+            if (tableBudget > 0) {
+                return new Memory(tableBudget, spillDir);
+            }
+            return Memory.ofHeap(spillDir);
         }
 
         public Options withHistory(boolean h) {
-            return new Options(listGarbage, threads, maxRecord, progress, split, graph, h);
+            return new Options(listGarbage, threads, maxRecord, progress, split, graph, h, spillDir, tableBudget);
         }
 
         public Options withListGarbage(boolean list) {
-            return new Options(list, threads, maxRecord, progress, split, graph, history);
+            return new Options(list, threads, maxRecord, progress, split, graph, history, spillDir, tableBudget);
         }
 
         public Options withThreads(int n) {
-            return new Options(listGarbage, n, maxRecord, progress, split, graph, history);
+            return new Options(listGarbage, n, maxRecord, progress, split, graph, history, spillDir, tableBudget);
         }
 
         public Options withProgress(Progress p) {
-            return new Options(listGarbage, threads, maxRecord, p, split, graph, history);
+            return new Options(listGarbage, threads, maxRecord, p, split, graph, history, spillDir, tableBudget);
         }
 
         public Options withSplit(long bytes) {
-            return new Options(listGarbage, threads, maxRecord, progress, bytes, graph, history);
+            return new Options(listGarbage, threads, maxRecord, progress, bytes, graph, history, spillDir, tableBudget);
         }
 
         public Options withGraph(GraphListener g) {
-            return new Options(listGarbage, threads, maxRecord, progress, split, g, history);
+            return new Options(listGarbage, threads, maxRecord, progress, split, g, history, spillDir, tableBudget);
         }
     }
 
@@ -104,6 +122,7 @@ public final class CheckRefs {
     private final List<Keyed> findings = new ArrayList<>();
     private final Map<String, Double> phases = new LinkedHashMap<>();
     private Reachability reach;
+    private Memory memory;
 
     public CheckRefs(List<Database> databases, Options options) {
         this.databases = List.copyOf(databases);
@@ -128,6 +147,7 @@ public final class CheckRefs {
      */
     public ObjectGraph analyse(FindingSink sink) throws FileStorageException, IOException {
         long start = System.nanoTime();
+        memory = options.memory();
         List<StorageFile> files = new ArrayList<>();
         ExecutorService pool = null;
         boolean done = false;
@@ -187,7 +207,7 @@ public final class CheckRefs {
             int n = i;
             long t0 = System.nanoTime();
             db.index = IndexPass.run(db.database, files.get(i), f -> add(f, n, GROUP_STRUCTURE, posOf(f)),
-                    options.progress(), options.split(), options.graph() != null);
+                    options.progress(), options.split(), options.graph() != null, memory);
             long t1 = System.nanoTime();
             db.refs = new ReferencePass(db.index, classes, pool, options.threads(), options.maxRecord(),
                     options.progress()).run();
@@ -242,7 +262,7 @@ public final class CheckRefs {
             counts[db.number] = db.nodes();
             roots[db.number] = db.index.oids.find(0L);
         }
-        reach = Reachability.walk(graphs, counts, roots, cross, ReferencePass.STRONG);
+        reach = Reachability.walk(graphs, counts, roots, cross, ReferencePass.STRONG, memory);
     }
 
     /** Why {@code node} of {@code db} cannot be loaded, or {@code null} if it can. */
@@ -385,7 +405,7 @@ public final class CheckRefs {
 
     /** The current data of an object (after backpointers), or {@code null} if too large to load. */
     private byte[] loadData(Db db, int idx) throws IOException {
-        DataHeader h = header(db, db.index.dataPos[idx]);
+        DataHeader h = header(db, db.index.dataPos.get(idx));
         if (h.plen() > options.maxRecord()) {
             return null;
         }
@@ -401,12 +421,12 @@ public final class CheckRefs {
     }
 
     private long tidOf(Db db, int idx) throws IOException {
-        return header(db, db.index.currentPos[idx]).tid();
+        return header(db, db.index.currentPos.get(idx)).tid();
     }
 
     private Referrer referrer(Db db, int idx) throws IOException {
-        return new Referrer(db.database.name(), db.index.oids.oid(idx), classes.name(db.index.classId[idx]),
-                tidOf(db, idx), db.index.currentPos[idx]);
+        return new Referrer(db.database.name(), db.index.oids.oid(idx), classes.name(db.index.classId.get(idx)),
+                tidOf(db, idx), db.index.currentPos.get(idx));
     }
 
     private void recordFindings() throws IOException {
@@ -414,8 +434,8 @@ public final class CheckRefs {
             for (ReferencePass.RecordProblem p : db.refs.problems) {
                 int idx = p.idx();
                 add(new ObjectFinding(Kind.UNREADABLE_RECORD, p.severity(), db.database.name(), db.index.oids.oid(idx),
-                        classes.name(db.index.classId[idx]), tidOf(db, idx), db.index.currentPos[idx], p.offset(),
-                        reach.reachable(db.number, idx), p.message(), null), db.number, GROUP_OBJECT, db.index.currentPos[idx]);
+                        classes.name(db.index.classId.get(idx)), tidOf(db, idx), db.index.currentPos.get(idx), p.offset(),
+                        reach.reachable(db.number, idx), p.message(), null), db.number, GROUP_OBJECT, db.index.currentPos.get(idx));
             }
         }
     }
@@ -429,7 +449,7 @@ public final class CheckRefs {
                 Db target = byName.get(o.targetDb());
                 int node = node(target, o.target());
                 Long deleted = o.cause() == Cause.NO_DATA ? tidOf(target, node) : null;
-                Referrer referrer = new Referrer(db.database.name(), o.oid(), classes.name(db.index.classId[o.idx()]),
+                Referrer referrer = new Referrer(db.database.name(), o.oid(), classes.name(db.index.classId.get(o.idx())),
                         o.tid(), o.pos());
                 add(new ReferenceFinding(Kind.HISTORY_DANGLING, o.targetDb(), o.target(), o.cause(), referrer,
                         reach.reachable(db.number, o.idx()), o.form(), o.klass(), deleted, List.of()), db.number,
@@ -575,8 +595,8 @@ public final class CheckRefs {
                     case StorageIndex.BROKEN -> "unloadable";
                     default -> ix.is(idx, StorageIndex.UNREADABLE) ? "unreadable" : "data";
                 };
-                out.object(name, ix.oids.oid(idx), classes.name(ix.classId[idx]), ix.tid[idx], ix.currentPos[idx],
-                        ix.hasData(idx) ? ix.size[idx] : 0, reach.reachable(db.number, idx), state);
+                out.object(name, ix.oids.oid(idx), classes.name(ix.classId.get(idx)), ix.tid.get(idx), ix.currentPos.get(idx),
+                        ix.hasData(idx) ? ix.size.get(idx) : 0, reach.reachable(db.number, idx), state);
             }
         }
         for (Db db : dbs) {
@@ -660,7 +680,7 @@ public final class CheckRefs {
                     if (options.listGarbage()) {
                         long oid = db.index.oids.oid(idx);
                         add(new ObjectFinding(Kind.GARBAGE, Severity.INFO, db.database.name(), oid,
-                                classes.name(db.index.classId[idx]), tidOf(db, idx), db.index.currentPos[idx], null,
+                                classes.name(db.index.classId.get(idx)), tidOf(db, idx), db.index.currentPos.get(idx), null,
                                 false, "no root reaches this object (multi-zodb-gc would delete it)", null),
                                 db.number, GROUP_GARBAGE, oid);
                     }
@@ -691,6 +711,7 @@ public final class CheckRefs {
                     db.index.file.magic().name(), db.index.file.size(), db.index.goodEnd, db.index.transactions,
                     db.index.records, objects, db.refs.references, objects - garbage[db.number], garbage[db.number]));
         }
-        return new Summary(per, errors, warnings, infos, seconds, new LinkedHashMap<>(phases));
+        return new Summary(per, errors, warnings, infos, seconds, new LinkedHashMap<>(phases), memory.heapBytes(),
+                memory.spilledBytes());
     }
 }

@@ -61,7 +61,7 @@ final class HistoryPass {
             }
             while (reader.nextRecord()) {
                 int idx = index.oids.find(reader.oid());
-                if (reader.plen() <= 0 || reader.plen() > maxRecord || idx < 0 || index.dataPos[idx] == reader.pos()) {
+                if (reader.plen() <= 0 || reader.plen() > maxRecord || idx < 0 || index.dataPos.get(idx) == reader.pos()) {
                     continue;
                 }
                 byte[] raw = index.file.read(reader.dataHeader().dataPos(), (int) reader.plen());

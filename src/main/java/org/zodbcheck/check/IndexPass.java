@@ -12,6 +12,7 @@ import org.zodbcheck.filestorage.StructureProblem;
 import org.zodbcheck.filestorage.TxnHeader;
 import org.zodbcheck.graph.ByteList;
 import org.zodbcheck.graph.LongList;
+import org.zodbcheck.graph.Memory;
 
 /**
  * First pass: reads every transaction and data header of the good prefix, as ZODB's index
@@ -42,12 +43,13 @@ final class IndexPass {
     /**
      * @param details also keep the tid of each current record and the size of its data (for the
      *     reference database)
+     * @param memory where the tables take their room from
      */
     static StorageIndex run(Database db, StorageFile file, Consumer<Finding> out, Progress progress, long split,
-                            boolean details) throws IOException {
+                            boolean details, Memory memory) throws IOException {
         // A first guess only (about one object per 400 bytes); the tables grow as needed.
         int expected = (int) Math.min(1 << 20, Math.max(1024, file.size() / 400));
-        StorageIndex index = new StorageIndex(db, file, expected, details);
+        StorageIndex index = new StorageIndex(db, file, expected, details, memory);
         IndexPass pass = new IndexPass(index, out, split);
         progress.begin(db.name(), "reading headers", file.size());
         pass.read(progress);
@@ -131,12 +133,12 @@ final class IndexPass {
         for (int i = 0; i < pendingOid.size(); i++) {
             int idx = index.oids.intern(pendingOid.get(i));
             index.ensure(idx + 1);
-            index.currentPos[idx] = pendingPos.get(i);
-            index.dataPos[idx] = pendingLink.get(i);
-            index.state[idx] = pendingState.get(i);
+            index.currentPos.set(idx, pendingPos.get(i));
+            index.dataPos.set(idx, pendingLink.get(i));
+            index.state.set(idx, pendingState.get(i));
             if (index.details()) {
-                index.tid[idx] = pendingTid.get(i);
-                index.size[idx] = (int) Math.min(Integer.MAX_VALUE, pendingSize.get(i));
+                index.tid.set(idx, pendingTid.get(i));
+                index.size.set(idx, (int) Math.min(Integer.MAX_VALUE, pendingSize.get(i)));
             }
         }
     }
@@ -155,13 +157,13 @@ final class IndexPass {
      */
     private void resolve(int idx) {
         long oid = index.oids.oid(idx);
-        long from = index.currentPos[idx];
-        long p = index.dataPos[idx];
+        long from = index.currentPos.get(idx);
+        long p = index.dataPos.get(idx);
         long before = from;
         while (true) {
             if (p == 0) {
-                index.state[idx] = StorageIndex.DELETED;
-                index.dataPos[idx] = 0;
+                index.state.set(idx, StorageIndex.DELETED);
+                index.dataPos.set(idx, 0);
                 return;
             }
             // the offset of a finding is a place in the file: the pointer's target if it is one,
@@ -185,10 +187,10 @@ final class IndexPass {
                 return;
             }
             if (h.plen() > 0) {
-                index.state[idx] = StorageIndex.BACK;
-                index.dataPos[idx] = p;
+                index.state.set(idx, StorageIndex.BACK);
+                index.dataPos.set(idx, p);
                 if (index.details()) {
-                    index.size[idx] = (int) Math.min(Integer.MAX_VALUE, h.plen());
+                    index.size.set(idx, (int) Math.min(Integer.MAX_VALUE, h.plen()));
                 }
                 return;
             }
@@ -198,8 +200,8 @@ final class IndexPass {
     }
 
     private void broken(int idx, long from, long at, String why) {
-        index.state[idx] = StorageIndex.BROKEN;
-        index.dataPos[idx] = -1;
+        index.state.set(idx, StorageIndex.BROKEN);
+        index.dataPos.set(idx, -1);
         long oid = index.oids.oid(idx);
         out.accept(new StructureFinding(Severity.ERROR, index.db.name(), index.file.path().toString(), from, at,
                 oid, "oid " + Oid.repr(oid) + ": the backpointer chain of the current record at " + from

@@ -142,7 +142,7 @@ public final class ObjectGraph implements Closeable {
 
     /** The header of the record that holds the current data (after backpointers), or {@code null}. */
     public DataHeader dataHeader(Node n) throws IOException {
-        return cause(n) != null ? null : header(n.db(), parts.get(n.db()).index().dataPos[n.idx()]);
+        return cause(n) != null ? null : header(n.db(), parts.get(n.db()).index().dataPos.get(n.idx()));
     }
 
     public boolean reachable(Node n) {
@@ -151,12 +151,12 @@ public final class ObjectGraph implements Closeable {
 
     /** The class named by the current record's class pickle, or {@code null}. */
     public String className(Node n) {
-        return hasRecord(n) ? classes.name(parts.get(n.db()).index().classId[n.idx()]) : null;
+        return hasRecord(n) ? classes.name(parts.get(n.db()).index().classId.get(n.idx())) : null;
     }
 
     /** File position of the current record, or -1 for an oid with no record. */
     public long currentPos(Node n) {
-        return hasRecord(n) ? parts.get(n.db()).index().currentPos[n.idx()] : -1;
+        return hasRecord(n) ? parts.get(n.db()).index().currentPos.get(n.idx()) : -1;
     }
 
     /** The storage file of {@code db}, open for reading. */

@@ -45,11 +45,15 @@ final class ReferencePass {
 
     /** One database's references. Node numbers {@code >= index.size()} are oids with no record. */
     static final class Result {
-        final RefGraph graph = new RefGraph();
+        final RefGraph graph;
         final OidTable phantoms = new OidTable(64);
         final List<CrossRef> cross = new ArrayList<>();
         final List<RecordProblem> problems = new ArrayList<>();
         long references;
+
+        Result(org.zodbcheck.graph.Memory memory) {
+            graph = new RefGraph(memory);
+        }
     }
 
     private final StorageIndex index;
@@ -61,12 +65,13 @@ final class ReferencePass {
     /** Every worker made, to release what they hold when the pass ends. */
     private final java.util.Queue<Worker> created = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Progress progress;
-    private final Result result = new Result();
+    private final Result result;
 
     ReferencePass(StorageIndex index, ClassTable classes, ExecutorService pool, int threads, long maxRecord,
                   Progress progress) {
         this.progress = progress;
         this.index = index;
+        this.result = new Result(index.memory);
         this.classes = classes;
         this.pool = pool;
         this.threads = Math.max(1, threads);
@@ -161,7 +166,7 @@ final class ReferencePass {
         for (int i = 0; i < c.count(); i++) {
             int idx = index.oids.find(c.oid(i));
             long pos = c.pos(i);
-            if (idx < 0 || !index.hasData(idx) || index.dataPos[idx] != pos) {
+            if (idx < 0 || !index.hasData(idx) || index.dataPos.get(idx) != pos) {
                 continue;
             }
             if (c.oversized()) {
@@ -189,7 +194,7 @@ final class ReferencePass {
                 }
             }
             result.graph.addRun(idx, targets, r.flags.raw(), s, e - s);
-            index.classId[idx] = r.classIds.get(k);
+            index.classId.set(idx, r.classIds.get(k));
             if (r.blob.get(k) != 0) {
                 index.flag(idx, StorageIndex.BLOB);
             }

@@ -1,15 +1,18 @@
 package org.zodbcheck.check;
 
-import java.util.Arrays;
 import org.zodbcheck.filestorage.FileStorageReader;
 import org.zodbcheck.filestorage.StorageFile;
+import org.zodbcheck.graph.BytePages;
+import org.zodbcheck.graph.IntPages;
+import org.zodbcheck.graph.LongPages;
+import org.zodbcheck.graph.Memory;
 import org.zodbcheck.graph.OidTable;
 
 /**
  * What the first pass learns about one storage: for every oid with a record in the good prefix,
  * the position of its current record, where its current data is, and its state; plus per-object
- * facts the second pass adds (class, blob, unreadable). Primitive arrays indexed by the
- * {@link OidTable} number.
+ * facts the second pass adds (class, blob, unreadable). Primitive tables indexed by the
+ * {@link OidTable} number, on the heap or spilled as the run's {@link Memory} decides.
  */
 final class StorageIndex {
     /** The current record has data. */
@@ -31,13 +34,15 @@ final class StorageIndex {
     final Database db;
     final StorageFile file;
     final OidTable oids;
-    long[] currentPos;
-    long[] dataPos;
-    byte[] state;
-    int[] classId;
+    /** Where the tables take their room from; the second pass's tables too. */
+    final Memory memory;
+    final LongPages currentPos;
+    final LongPages dataPos;
+    final BytePages state;
+    final IntPages classId;
     /** Tid of the current record and size of the current data; only kept when asked for. */
-    long[] tid;
-    int[] size;
+    final LongPages tid;
+    final IntPages size;
     long goodEnd;
     FileStorageReader.End end;
     long transactions;
@@ -47,18 +52,17 @@ final class StorageIndex {
     /** Places where the second pass can start reading, about every {@code split} bytes. */
     final java.util.List<org.zodbcheck.filestorage.ChunkReader.Boundary> boundaries = new java.util.ArrayList<>();
 
-    StorageIndex(Database db, StorageFile file, int expected, boolean details) {
+    StorageIndex(Database db, StorageFile file, int expected, boolean details, Memory memory) {
         this.db = db;
         this.file = file;
-        this.oids = new OidTable(expected);
-        currentPos = new long[Math.max(16, expected)];
-        dataPos = new long[currentPos.length];
-        state = new byte[currentPos.length];
-        classId = new int[currentPos.length];
-        if (details) {
-            tid = new long[currentPos.length];
-            size = new int[currentPos.length];
-        }
+        this.memory = memory;
+        this.oids = new OidTable(memory, expected);
+        currentPos = new LongPages(memory, expected);
+        dataPos = new LongPages(memory, expected);
+        state = new BytePages(memory, expected);
+        classId = new IntPages(memory, expected);
+        tid = details ? new LongPages(memory, expected) : null;
+        size = details ? new IntPages(memory, expected) : null;
     }
 
     boolean details() {
@@ -70,15 +74,15 @@ final class StorageIndex {
     }
 
     void ensure(int n) {
-        if (n > currentPos.length) {
-            int len = (int) Math.min(Integer.MAX_VALUE - 8L, Math.max(n, currentPos.length + (currentPos.length >> 1)));
-            currentPos = Arrays.copyOf(currentPos, len);
-            dataPos = Arrays.copyOf(dataPos, len);
-            state = Arrays.copyOf(state, len);
-            classId = Arrays.copyOf(classId, len);
+        if (n > currentPos.capacity()) {
+            int len = (int) Math.min(Integer.MAX_VALUE - 8L, Math.max(n, currentPos.capacity() + (currentPos.capacity() >> 1)));
+            currentPos.ensure(len);
+            dataPos.ensure(len);
+            state.ensure(len);
+            classId.ensure(len);
             if (tid != null) {
-                tid = Arrays.copyOf(tid, len);
-                size = Arrays.copyOf(size, len);
+                tid.ensure(len);
+                size.ensure(len);
             }
         }
     }
@@ -88,22 +92,20 @@ final class StorageIndex {
      * only added by it), so that the second pass has it.
      */
     void trim() {
-        int n = Math.max(16, size());
-        if (currentPos.length > n + 16) {
-            currentPos = Arrays.copyOf(currentPos, n);
-            dataPos = Arrays.copyOf(dataPos, n);
-            state = Arrays.copyOf(state, n);
-            classId = Arrays.copyOf(classId, n);
-            if (tid != null) {
-                tid = Arrays.copyOf(tid, n);
-                size = Arrays.copyOf(size, n);
-            }
+        int n = size();
+        currentPos.trim(n);
+        dataPos.trim(n);
+        state.trim(n);
+        classId.trim(n);
+        if (tid != null) {
+            tid.trim(n);
+            size.trim(n);
         }
         oids.trim();
     }
 
     byte stateOf(int idx) {
-        return (byte) (state[idx] & STATE_MASK);
+        return (byte) (state.get(idx) & STATE_MASK);
     }
 
     /** Data can be loaded (directly or through backpointers). */
@@ -113,11 +115,11 @@ final class StorageIndex {
     }
 
     boolean is(int idx, byte flag) {
-        return (state[idx] & flag) != 0;
+        return (state.get(idx) & flag) != 0;
     }
 
     void flag(int idx, byte flag) {
-        state[idx] |= flag;
+        state.set(idx, (byte) (state.get(idx) | flag));
     }
 
     /** Objects whose current data can be loaded. */

@@ -12,9 +12,11 @@ import java.util.Map;
  * @param infos number of info findings (garbage only when listed; see {@link DatabaseSummary#garbage()})
  * @param seconds wall time of the check
  * @param phases seconds spent in each phase, for {@code -v}
+ * @param heapTables bytes the per-object tables held on the heap at the end
+ * @param spilledTables bytes of the per-object tables that went to spill files
  */
 public record Summary(List<DatabaseSummary> databases, long errors, long warnings, long infos, double seconds,
-                      Map<String, Double> phases) {
+                      Map<String, Double> phases, long heapTables, long spilledTables) {
     /**
      * @param objects oids whose current record can be loaded
      * @param records data records read

@@ -195,7 +195,8 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
             case ZODBDGC -> new ZodbdgcPrinter(out, err, refdbPath != null);
             case FSREFS -> new FsrefsPrinter(out, err);
         };
-        CheckRefs.Options options = CheckRefs.Options.defaults().withListGarbage(listGarbage).withHistory(history);
+        CheckRefs.Options options = CheckRefs.Options.defaults().withListGarbage(listGarbage).withHistory(history)
+                .withSpill(memory.spillDir(), 0);
         if (threads != null) {
             options = options.withThreads(threads);
         }
@@ -250,6 +251,13 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
         if (verbose) {
             Logger log = LoggerFactory.getLogger(CheckRefsCommand.class);
             summary.phases().forEach((phase, secs) -> log.info("{} in {} ms", phase, Math.round(secs * 1000)));
+            log.info("tables: {} MB on the heap, {} MB spilled to {}", summary.heapTables() >> 20,
+                    summary.spilledTables() >> 20, memory.spillDir());
+        }
+        if (summary.spilledTables() > 0) {
+            LoggerFactory.getLogger(CheckRefsCommand.class).warn("the tables outgrew the heap: {} MB went to spill files"
+                    + " in {} (slower; a larger --max-memory keeps them on the heap)", summary.spilledTables() >> 20,
+                    memory.spillDir());
         }
         if (!quiet) {
             err.println(SummaryLine.of(summary));

@@ -51,6 +51,11 @@ public final class Main implements Callable<Integer> {
         cl.setUsageHelpWidth(100);
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             out.flush();
+            if (ex instanceof org.zodbcheck.graph.Memory.SpillException) {
+                // not a bug: the machine has neither the heap nor the disk room the tables need
+                cmd.getErr().println("zodbcheck: " + ex.getMessage());
+                return ExitCode.INTERNAL;
+            }
             cmd.getErr().println("zodbcheck: internal error: " + ex);
             if (Boolean.TRUE.equals(cmd.getCommandSpec().userObject() instanceof Debuggable d && d.debug())) {
                 ex.printStackTrace(cmd.getErr());
@@ -66,7 +71,8 @@ public final class Main implements Callable<Integer> {
             // Not a bug in the input or in zodbcheck: the storage's tables need a larger heap.
             out.flush();
             err.println("zodbcheck: out of memory: this storage needs more than the " + heapMegabytes()
-                    + " MB heap of this run; give it more with --max-memory SIZE (e.g. --max-memory 8g)");
+                    + " MB heap of this run (beyond the tables, which spill to disk); give it more with"
+                    + " --max-memory SIZE (e.g. --max-memory 8g)");
             code = ExitCode.INTERNAL;
         } catch (LinkageError | StackOverflowError e) {
             // e.g. the jar replaced by a build while a long check ran; picocli passes Errors through

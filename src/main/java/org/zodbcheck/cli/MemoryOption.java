@@ -1,5 +1,6 @@
 package org.zodbcheck.cli;
 
+import java.nio.file.Path;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -7,7 +8,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --max-memory SIZE}: the memory budget of a run. The JVM's heap cannot change once it
+ * {@code --max-memory SIZE} and {@code --spill-dir DIR}: the memory budget of a run and where
+ * the tables go past it. The JVM's heap cannot change once it
  * runs, so {@code bin/zodbcheck} reads this option and starts the JVM with {@code -Xmx} of that
  * size; here the value is only checked, and compared with the heap the JVM really has (a run
  * started with {@code java -jar} and no {@code -Xmx} is told so on stderr).
@@ -20,9 +22,24 @@ final class MemoryOption {
     @Option(names = "--max-memory", paramLabel = "SIZE",
             description = "Memory budget: the largest heap the check may use, e.g. 512m, 4g (no unit:"
                     + " megabytes; default: what the JVM allows, a quarter of the machine's memory)."
-                    + " bin/zodbcheck starts the JVM with it. A storage whose tables do not fit stops"
-                    + " with exit 4 and says so.")
+                    + " bin/zodbcheck starts the JVM with it. Tables that outgrow three quarters of it"
+                    + " spill to temporary files in --spill-dir.")
     String maxMemory;
+
+    @Option(names = "--spill-dir", paramLabel = "DIR",
+            description = "Where the per-object tables go when they outgrow the heap: temporary files,"
+                    + " deleted as soon as they are made, so nothing stays behind (default: $TMPDIR,"
+                    + " else /tmp).")
+    Path spillDir;
+
+    /** The directory for spill files: --spill-dir, else $TMPDIR, else the JVM's temporary directory. */
+    Path spillDir() {
+        if (spillDir != null) {
+            return spillDir;
+        }
+        String tmp = System.getenv("TMPDIR");
+        return tmp != null && !tmp.isBlank() ? Path.of(tmp) : Path.of(System.getProperty("java.io.tmpdir"));
+    }
 
     /** The budget in bytes, or -1 when none was given; a malformed size is a usage error. */
     long bytes(CommandLine cl) {

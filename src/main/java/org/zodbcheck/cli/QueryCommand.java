@@ -160,7 +160,7 @@ abstract class QueryCommand implements Callable<Integer>, Main.Debuggable {
             err().println("zodbcheck: " + e.describe());
             throw new Exit(ExitCode.USAGE);
         }
-        CheckRefs.Options options = CheckRefs.Options.defaults();
+        CheckRefs.Options options = CheckRefs.Options.defaults().withSpill(memory.spillDir(), 0);
         if (threads != null) {
             options = options.withThreads(threads);
         }

@@ -1,7 +1,5 @@
 package org.zodbcheck.graph;
 
-import java.util.Arrays;
-
 /**
  * Gives every oid a dense index {@code 0..size()-1}, in order of first sight; per-oid data lives
  * in arrays indexed by that number.
@@ -18,12 +16,13 @@ public final class OidTable {
     private static final long MIX = 0x9E3779B97F4A7C15L;
     private static final int DIRECT_SLACK = 1 << 16;
 
-    private int[] direct; // index + 1 of oid i; 0 = absent
+    private final IntPages direct; // index + 1 of oid i; 0 = absent
+    private int directLength; // oids below this are found in direct
     private long[] keys;
     private int[] slots; // index + 1; 0 = empty
     private int mask;
     private int hashed;
-    private long[] oids;
+    private final LongPages oids;
     private int size;
 
     public OidTable() {
@@ -31,18 +30,22 @@ public final class OidTable {
     }
 
     public OidTable(int expected) {
-        direct = new int[Math.max(1024, expected)];
+        this(Memory.HEAP, expected);
+    }
+
+    /** A table whose per-oid arrays take their room from {@code memory}. */
+    public OidTable(Memory memory, int expected) {
+        directLength = Math.max(1024, expected);
+        direct = new IntPages(memory, directLength);
         keys = new long[16];
         slots = new int[16];
         mask = 15;
-        oids = new long[Math.max(16, expected)];
+        oids = new LongPages(memory, Math.max(16, expected));
     }
 
     /** Drops the unused room of the per-index table (once no more oids come). */
     public void trim() {
-        if (oids.length > size + 16) {
-            oids = Arrays.copyOf(oids, Math.max(16, size));
-        }
+        oids.trim(size);
     }
 
     /** Number of oids. */
@@ -52,27 +55,26 @@ public final class OidTable {
 
     /** The oid with index {@code i}. */
     public long oid(int i) {
-        return oids[i];
+        return oids.get(i);
     }
 
     /** The index of {@code oid}, or -1. */
     public int find(long oid) {
-        int[] d = direct;
-        if (oid >= 0 && oid < d.length) {
-            return d[(int) oid] - 1;
+        if (oid >= 0 && oid < directLength) {
+            return direct.get((int) oid) - 1;
         }
         return hashed == 0 ? -1 : hashFind(oid);
     }
 
     /** The index of {@code oid}, adding it if new. */
     public int intern(long oid) {
-        if (oid >= 0 && oid < direct.length) {
-            int s = direct[(int) oid];
+        if (oid >= 0 && oid < directLength) {
+            int s = direct.get((int) oid);
             if (s != 0) {
                 return s - 1;
             }
             int idx = newIndex(oid);
-            direct[(int) oid] = idx + 1;
+            direct.set((int) oid, idx + 1);
             return idx;
         }
         int found = hashFind(oid);
@@ -95,8 +97,9 @@ public final class OidTable {
 
     /** Grows the direct array to cover {@code oid} and moves hashed oids it now covers. */
     private void growDirect(long oid) {
-        int len = (int) Math.min(directLimit(), Math.max(oid + 1, direct.length + (direct.length >> 1)));
-        direct = Arrays.copyOf(direct, len);
+        int len = (int) Math.min(directLimit(), Math.max(oid + 1, directLength + (directLength >> 1)));
+        direct.ensure(len);
+        directLength = len;
         if (hashed == 0) {
             return;
         }
@@ -109,7 +112,7 @@ public final class OidTable {
             if (oldSlots[i] != 0) {
                 long k = oldKeys[i];
                 if (k >= 0 && k < len) {
-                    direct[(int) k] = oldSlots[i];
+                    direct.set((int) k, oldSlots[i]);
                 } else {
                     hashPut(k, oldSlots[i] - 1);
                 }
@@ -122,10 +125,8 @@ public final class OidTable {
             throw new IllegalStateException("more than " + size + " oids");
         }
         int idx = size++;
-        if (idx == oids.length) {
-            oids = Arrays.copyOf(oids, LongList.grow(oids.length));
-        }
-        oids[idx] = oid;
+        oids.ensure(idx + 1);
+        oids.set(idx, oid);
         return idx;
     }
 

@@ -28,9 +28,10 @@ public final class Reachability {
      * @param roots root node per database, -1 if it has none
      * @param cross edges between databases (already strong-only), looked up by source
      * @param mask an edge is followed when {@code (flags & mask) != 0}
+     * @param memory where the queue of the walk lives
      */
     public static Reachability walk(List<RefGraph> graphs, int[] nodeCounts, int[] roots,
-                                    List<CrossEdge> cross, int mask) {
+                                    List<CrossEdge> cross, int mask, Memory memory) {
         int dbs = graphs.size();
         long[][] bits = new long[dbs][];
         for (int d = 0; d < dbs; d++) {
@@ -45,15 +46,16 @@ public final class Reachability {
         for (int d = 0; d < dbs; d++) {
             base[d + 1] = Math.addExact(base[d], nodeCounts[d]);
         }
-        // Every node enters the queue at most once: one allocation, no copies while it grows.
-        IntList queue = new IntList(base[dbs]);
+        // Every node enters the queue at most once: room for all of them, no copies while it grows.
+        IntPages queue = new IntPages(memory, base[dbs]);
+        int tail = 0;
         for (int d = 0; d < dbs; d++) {
             if (roots[d] >= 0 && mark(bits[d], roots[d])) {
-                queue.add(base[d] + roots[d]);
+                queue.set(tail++, base[d] + roots[d]);
             }
         }
         int d = 0;
-        for (int head = 0; head < queue.size(); head++) {
+        for (int head = 0; head < tail; head++) {
             int global = queue.get(head);
             while (global < base[d] || global >= base[d + 1]) {
                 d = global < base[d] ? d - 1 : d + 1;
@@ -64,18 +66,19 @@ public final class Reachability {
             int e = s + g.count(node);
             for (int i = s; i < e; i++) {
                 if ((g.flags(i) & mask) != 0 && mark(bits[d], g.target(i))) {
-                    queue.add(base[d] + g.target(i));
+                    queue.set(tail++, base[d] + g.target(i));
                 }
             }
             List<CrossEdge> out = crossBySource.isEmpty() ? null : crossBySource.get(key(d, node));
             if (out != null) {
                 for (CrossEdge c : out) {
                     if (c.toNode() >= 0 && mark(bits[c.toDb()], c.toNode())) {
-                        queue.add(base[c.toDb()] + c.toNode());
+                        queue.set(tail++, base[c.toDb()] + c.toNode());
                     }
                 }
             }
         }
+        queue.release();
         return new Reachability(bits);
     }
 

@@ -1,0 +1,137 @@
+package org.zodbcheck.graph;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * Where the per-object tables of one run live: on the heap while they fit a budget, past it in
+ * pages of memory-mapped temporary files (the spill), which the kernel writes to disk when the
+ * machine's memory runs short. So the heap stays within {@code --max-memory} at any storage
+ * size; a spilled table is only slower.
+ *
+ * <p>Every spill page is a file of its own, opened, filled with zeros (so that its blocks exist:
+ * a full disk is an error here, not a fault later, when a page is written), mapped and deleted
+ * at once; the mapping keeps it until the run ends, and nothing is left behind if the process
+ * is killed. The checked storage is never among these files.
+ */
+public final class Memory {
+    /** Everything on the heap: small runs, tests, tables that never grow large. */
+    public static final Memory HEAP = new Memory(Long.MAX_VALUE, null);
+
+    private final long budget;
+    private final Path spillDir;
+    private long heap;
+    private long spilled;
+    private int pages;
+
+    /**
+     * @param budget bytes of heap the tables may take
+     * @param spillDir where spill files go; {@code null}: never spill (the heap runs out instead)
+     */
+    public Memory(long budget, Path spillDir) {
+        this.budget = budget;
+        this.spillDir = spillDir;
+    }
+
+    /**
+     * A budget for the tables of a run in this JVM: its heap less what the rest of a check needs
+     * (read buffers of each thread, the largest record, the findings).
+     */
+    public static Memory ofHeap(Path spillDir) {
+        long max = Runtime.getRuntime().maxMemory();
+        long reserve = Math.max(96L << 20, max / 4);
+        return new Memory(Math.max(16L << 20, max - reserve), spillDir);
+    }
+
+    /** Takes {@code bytes} of the heap budget; false (nothing taken) when they do not fit and spilling is possible. */
+    synchronized boolean take(long bytes) {
+        if (spillDir != null && heap + bytes > budget) {
+            return false;
+        }
+        heap += bytes;
+        return true;
+    }
+
+    /** Gives back heap taken for a table that is dropped. */
+    synchronized void give(long bytes) {
+        heap -= bytes;
+    }
+
+    /** Bytes of heap the tables hold. */
+    public synchronized long heapBytes() {
+        return heap;
+    }
+
+    /** Bytes of the tables in spill files. */
+    public synchronized long spilledBytes() {
+        return spilled;
+    }
+
+    /** Where spill files go, or {@code null}. */
+    public Path spillDir() {
+        return spillDir;
+    }
+
+    /**
+     * A zeroed page of {@code bytes} in a new spill file, in the machine's byte order.
+     *
+     * @throws SpillException if the file cannot be made (no room on the disk, no such directory)
+     */
+    ByteBuffer spill(long bytes) {
+        Path f = null;
+        try {
+            Files.createDirectories(spillDir);
+            f = Files.createTempFile(spillDir, "zodbcheck-spill-", ".tmp");
+            ByteBuffer b;
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                zeros(ch, bytes);
+                b = ch.map(FileChannel.MapMode.READ_WRITE, 0, bytes);
+            } finally {
+                Files.deleteIfExists(f);
+            }
+            synchronized (this) {
+                spilled += bytes;
+                pages++;
+            }
+            return b.order(ByteOrder.nativeOrder());
+        } catch (IOException | UnsupportedOperationException e) {
+            long free = -1;
+            try {
+                free = Files.getFileStore(spillDir).getUsableSpace() >> 20;
+            } catch (IOException | RuntimeException ignored) {
+                // the directory itself is the problem; the message below says which
+            }
+            throw new SpillException("the tables of this check need more than the " + (budget >> 20)
+                    + " MB of heap they may use, and the spill to " + spillDir + " failed after "
+                    + (spilledBytes() >> 20) + " MB" + (free >= 0 ? " (" + free + " MB free there)" : "")
+                    + ": " + e.getMessage() + "; give a larger --max-memory or another --spill-dir");
+        }
+    }
+
+    /** Writes the page's zeros so that the file system allocates its blocks now. */
+    private static void zeros(FileChannel ch, long bytes) throws IOException {
+        ByteBuffer zero = ByteBuffer.allocateDirect((int) Math.min(bytes, 1 << 20));
+        long at = 0;
+        while (at < bytes) {
+            zero.clear().limit((int) Math.min(zero.capacity(), bytes - at));
+            at += ch.write(zero, at);
+        }
+    }
+
+    /** Spill pages made so far. */
+    public synchronized int spillPages() {
+        return pages;
+    }
+
+    /** The tables could not be spilled: the run cannot go on. */
+    public static final class SpillException extends RuntimeException {
+        public SpillException(String message) {
+            super(message);
+        }
+    }
+}
