@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import org.zodbcheck.filestorage.DataHeader;
 import org.zodbcheck.filestorage.FileStorageException;
 import org.zodbcheck.filestorage.StorageFile;
+import org.zodbcheck.graph.IntPages;
 import org.zodbcheck.graph.Memory;
 import org.zodbcheck.graph.RefGraph;
 import org.zodbcheck.graph.Reachability;
@@ -580,16 +581,21 @@ public final class CheckRefs {
     /**
      * Hands every object and reference to the listener (the reference database): objects by
      * oid, then references by target. Oids are ordered as signed numbers, the order of the
-     * integer keys of the reference database.
+     * integer keys of the reference database. The orders are made in the run's pages, so that
+     * they spill with the tables.
      */
     private void graph(GraphListener out) throws IOException {
-        List<int[]> orders = new ArrayList<>();
+        List<IntPages> orders = new ArrayList<>();
         for (Db db : dbs) {
-            int[] order = bySignedOid(db.index);
+            IntPages order = bySignedOid(db);
             orders.add(order);
             StorageIndex ix = db.index;
             String name = db.database.name();
-            for (int idx : order) {
+            for (int k = 0; k < db.nodes(); k++) {
+                int idx = order.get(k);
+                if (idx >= db.records()) {
+                    continue; // an oid without a record: no object row
+                }
                 String state = switch (ix.stateOf(idx)) {
                     case StorageIndex.DELETED -> "no-data";
                     case StorageIndex.BROKEN -> "unloadable";
@@ -599,8 +605,9 @@ public final class CheckRefs {
                         ix.hasData(idx) ? ix.size.get(idx) : 0, reach.reachable(db.number, idx), state);
             }
         }
-        for (Db db : dbs) {
-            references(db, out);
+        for (int d = 0; d < dbs.size(); d++) {
+            references(dbs.get(d), orders.get(d), out);
+            orders.get(d).release();
         }
     }
 
@@ -608,36 +615,53 @@ public final class CheckRefs {
      * The references of one database, ordered by target (oid as a signed number) so that the
      * reference database, clustered on the target, is filled in key order; then the references
      * into other databases. {@code n} numbers each referrer's references: same-database ones in
-     * pickle order first, then the others.
+     * pickle order first, then the others. A counting sort on the target's rank: linear, and
+     * references of one target keep the order of their edge numbers.
      */
-    private void references(Db db, GraphListener out) throws IOException {
+    private void references(Db db, IntPages order, GraphListener out) throws IOException {
         StorageIndex ix = db.index;
         String name = db.database.name();
         RefGraph g = db.refs.graph;
         int nodes = db.nodes();
-        long[] oidOf = new long[nodes];
-        for (int t = 0; t < nodes; t++) {
-            oidOf[t] = t < db.records() ? ix.oids.oid(t) : db.refs.phantoms.oid(t - db.records());
-        }
-        int[] rank = rankBySignedOid(oidOf);
         int edges = g.edgeCount();
-        int[] owner = new int[edges];
-        long[] keys = new long[edges];
-        int k = 0;
+        IntPages rank = new IntPages(memory, nodes);
+        for (int k = 0; k < nodes; k++) {
+            rank.set(order.get(k), k);
+        }
+        // owner + 1 of each edge; 0: an edge of a run that was replaced, in no node's run
+        IntPages owner = new IntPages(memory, edges);
+        IntPages next = new IntPages(memory, nodes + 1); // per rank: where its references go
         for (int idx = 0; idx < db.records(); idx++) {
             int s = g.start(idx);
             for (int e = s; e < s + g.count(idx); e++) {
-                owner[e] = idx;
-                keys[k++] = ((long) rank[g.target(e)] << 31) | e;
+                owner.set(e, idx + 1);
+                int r = rank.get(g.target(e)) + 1;
+                next.set(r, next.get(r) + 1);
             }
         }
-        java.util.Arrays.sort(keys, 0, k);
-        for (int i = 0; i < k; i++) {
-            int e = (int) (keys[i] & 0x7fffffff);
-            int from = owner[e];
-            out.reference(name, ix.oids.oid(from), e - g.start(from), name, oidOf[g.target(e)],
+        for (int r = 1; r <= nodes; r++) {
+            next.set(r, next.get(r) + next.get(r - 1));
+        }
+        int listed = next.get(nodes);
+        IntPages sorted = new IntPages(memory, listed);
+        for (int e = 0; e < edges; e++) {
+            if (owner.get(e) != 0) {
+                int r = rank.get(g.target(e));
+                int at = next.get(r);
+                next.set(r, at + 1);
+                sorted.set(at, e);
+            }
+        }
+        rank.release();
+        next.release();
+        for (int i = 0; i < listed; i++) {
+            int e = sorted.get(i);
+            int from = owner.get(e) - 1;
+            out.reference(name, ix.oids.oid(from), e - g.start(from), name, oidOf(db, g.target(e)),
                     ReferencePass.form(g.flags(e)));
         }
+        sorted.release();
+        owner.release();
         Map<Integer, Integer> seen = new HashMap<>();
         for (ReferencePass.CrossRef c : db.refs.cross) {
             int n = g.count(c.from()) + seen.merge(c.from(), 1, Integer::sum) - 1;
@@ -645,29 +669,28 @@ public final class CheckRefs {
         }
     }
 
-    /** For each position of {@code oids}, its rank when the oids are sorted as signed numbers. */
-    private static int[] rankBySignedOid(long[] oids) {
-        long[] sorted = oids.clone();
-        java.util.Arrays.sort(sorted);
-        int[] rank = new int[oids.length];
-        for (int i = 0; i < oids.length; i++) {
-            rank[i] = java.util.Arrays.binarySearch(sorted, oids[i]);
-        }
-        return rank;
+    /** The oid of a node: a record's, or a phantom's (an oid referenced without a record). */
+    private static long oidOf(Db db, int node) {
+        return node < db.records() ? db.index.oids.oid(node) : db.refs.phantoms.oid(node - db.records());
     }
 
-    /** The object numbers of a storage, ordered by oid as a signed number. */
-    private static int[] bySignedOid(StorageIndex ix) {
-        long[] oids = new long[ix.size()];
-        for (int i = 0; i < oids.length; i++) {
-            oids[i] = ix.oids.oid(i);
+    /** The node numbers of a database (records, then phantoms), ordered by oid as a signed number. */
+    private IntPages bySignedOid(Db db) {
+        IntPages records = db.index.oids.signedOrder(memory);
+        IntPages phantoms = db.refs.phantoms.signedOrder(memory);
+        int r = db.records();
+        int p = db.refs.phantoms.size();
+        IntPages out = new IntPages(memory, r + p);
+        int i = 0;
+        int j = 0;
+        for (int k = 0; k < r + p; k++) {
+            // a phantom's oid has no record, so the two never hold the same oid
+            boolean record = j == p || (i < r && db.index.oids.oid(records.get(i)) < db.refs.phantoms.oid(phantoms.get(j)));
+            out.set(k, record ? records.get(i++) : r + phantoms.get(j++));
         }
-        java.util.Arrays.sort(oids);
-        int[] order = new int[oids.length];
-        for (int i = 0; i < oids.length; i++) {
-            order[i] = ix.oids.find(oids[i]);
-        }
-        return order;
+        records.release();
+        phantoms.release();
+        return out;
     }
 
     /** Counts unreachable objects with data per database, listing them if asked. */

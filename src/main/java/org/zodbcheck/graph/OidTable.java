@@ -1,5 +1,7 @@
 package org.zodbcheck.graph;
 
+import java.util.Arrays;
+
 /**
  * Gives every oid a dense index {@code 0..size()-1}, in order of first sight; per-oid data lives
  * in arrays indexed by that number.
@@ -56,6 +58,39 @@ public final class OidTable {
     /** The oid with index {@code i}. */
     public long oid(int i) {
         return oids.get(i);
+    }
+
+    /**
+     * The indexes of all oids, ordered by oid as a signed number (the order of the integer keys
+     * of the reference database): the outliers of the hash table below 0, the direct array in
+     * oid order, the outliers above it. No sort of the whole table, so no heap beyond
+     * {@code memory}'s pages.
+     */
+    public IntPages signedOrder(Memory memory) {
+        IntPages out = new IntPages(memory, size);
+        long[] outliers = new long[hashed];
+        int n = 0;
+        for (int h = 0; h < slots.length; h++) {
+            if (slots[h] != 0) {
+                outliers[n++] = keys[h];
+            }
+        }
+        Arrays.sort(outliers);
+        int k = 0;
+        int o = 0;
+        while (o < n && outliers[o] < 0) {
+            out.set(k++, hashFind(outliers[o++]));
+        }
+        for (int oid = 0; oid < directLength; oid++) {
+            int s = direct.get(oid);
+            if (s != 0) {
+                out.set(k++, s - 1);
+            }
+        }
+        while (o < n) {
+            out.set(k++, hashFind(outliers[o++]));
+        }
+        return out;
     }
 
     /** The index of {@code oid}, or -1. */
