@@ -21,6 +21,7 @@ import org.zodbcheck.config.ConfigException;
 import org.zodbcheck.filestorage.FileStorageException;
 import org.zodbcheck.filestorage.LockFile;
 import org.zodbcheck.filestorage.StorageFile;
+import org.zodbcheck.graph.Memory;
 import org.zodbcheck.report.JsonPrinter;
 import org.zodbcheck.report.TextPrinter;
 import org.zodbcheck.verify.Fstest;
@@ -162,7 +163,8 @@ final class VerifyCommand implements Callable<Integer>, Main.Debuggable {
             IndexCheck index = new IndexCheck(file, d.name(), findings::add);
             index.before();
             Progress progress = ProgressMeter.forTerminal(err, quiet);
-            result = new Verifier(file, d.name(), shown, findings::add, progress).onBoundary(index).run();
+            result = new Verifier(file, d.name(), shown, findings::add, progress, Memory.ofHeap(memory.spillDir()))
+                    .onBoundary(index).run();
             if (progress instanceof ProgressMeter m) {
                 m.clear();
             }

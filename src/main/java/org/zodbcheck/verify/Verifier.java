@@ -11,6 +11,8 @@ import org.zodbcheck.filestorage.DataHeader;
 import org.zodbcheck.filestorage.Oid;
 import org.zodbcheck.filestorage.StorageFile;
 import org.zodbcheck.filestorage.Tid;
+import org.zodbcheck.graph.LongPages;
+import org.zodbcheck.graph.Memory;
 import org.zodbcheck.graph.OidTable;
 import org.zodbcheck.pickle.PickleDecoder;
 
@@ -55,8 +57,9 @@ public final class Verifier {
     private final Progress progress;
     private final Window w;
     private final long size;
-    private final OidTable oids = new OidTable(1 << 12);
-    private long[] last = new long[1 << 12];
+    private final OidTable oids;
+    /** Per oid (its {@link #oids} number): its last record in complete transactions. */
+    private final LongPages last;
     /** Records of the current transaction: applied to {@link #last} when it is complete. */
     private long[] pendingOid = new long[64];
     private long[] pendingPos = new long[64];
@@ -83,6 +86,14 @@ public final class Verifier {
     private Severity tailSeverity = Severity.WARNING;
 
     public Verifier(StorageFile file, String db, String shown, Consumer<Finding> out, Progress progress) {
+        this(file, db, shown, out, progress, Memory.HEAP);
+    }
+
+    /** A verifier whose per-oid tables take their room from {@code memory} (and spill past it). */
+    public Verifier(StorageFile file, String db, String shown, Consumer<Finding> out, Progress progress,
+                    Memory memory) {
+        this.oids = new OidTable(memory, 1 << 12);
+        this.last = new LongPages(memory, 1 << 12);
         this.file = file;
         this.db = db;
         this.shown = shown;
@@ -139,7 +150,7 @@ public final class Verifier {
                 @Override
                 public long get(long oid) {
                     int i = oids.find(oid);
-                    return i < 0 ? 0 : last[i];
+                    return i < 0 ? 0 : last.get(i);
                 }
             });
         }
@@ -546,7 +557,7 @@ public final class Verifier {
      */
     private void prev(Txn t, long r, long oid, long prev) throws IOException {
         int i = oids.find(oid);
-        long expected = i < 0 ? 0 : last[i];
+        long expected = i < 0 ? 0 : last.get(i);
         if (prev == expected || actual(prev) == expected || inSkipped(prev) || inSkipped(actual(prev))) {
             return;
         }
@@ -625,10 +636,8 @@ public final class Verifier {
         }
         for (int k = 0; k < pending; k++) {
             int i = oids.intern(pendingOid[k]);
-            if (i >= last.length) {
-                last = java.util.Arrays.copyOf(last, Math.max(i + 1, last.length * 2));
-            }
-            last[i] = pendingPos[k];
+            last.ensure(i + 1);
+            last.set(i, pendingPos[k]);
         }
         pending = 0;
     }
