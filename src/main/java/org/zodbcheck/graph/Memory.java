@@ -43,6 +43,10 @@ public final class Memory {
      * (read buffers of each thread, the largest record, the findings).
      */
     public static Memory ofHeap(Path spillDir) {
+        long forced = Long.getLong("zodbcheck.tableBudget", 0); // tests: spill small storages too
+        if (forced > 0) {
+            return new Memory(forced, spillDir);
+        }
         long max = Runtime.getRuntime().maxMemory();
         long reserve = Math.max(96L << 20, max / 4);
         return new Memory(Math.max(16L << 20, max - reserve), spillDir);
@@ -109,8 +113,21 @@ public final class Memory {
             throw new SpillException("the tables of this check need more than the " + (budget >> 20)
                     + " MB of heap they may use, and the spill to " + spillDir + " failed after "
                     + (spilledBytes() >> 20) + " MB" + (free >= 0 ? " (" + free + " MB free there)" : "")
-                    + ": " + e.getMessage() + "; give a larger --max-memory or another --spill-dir");
+                    + ": " + why(e) + "; give a larger --max-memory or another --spill-dir");
         }
+    }
+
+    /** What went wrong, in words (the JDK's message for a file system error is often only the path). */
+    private static String why(Exception e) {
+        if (e instanceof java.nio.file.FileSystemException f) {
+            String what = f.getReason() != null ? f.getReason()
+                    : e instanceof java.nio.file.FileAlreadyExistsException ? "not a directory"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                    : e.getClass().getSimpleName();
+            return (f.getFile() != null ? f.getFile() + ": " : "") + what;
+        }
+        return String.valueOf(e.getMessage());
     }
 
     /** Writes the page's zeros so that the file system allocates its blocks now. */

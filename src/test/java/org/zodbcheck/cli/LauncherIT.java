@@ -184,6 +184,37 @@ class LauncherIT {
         assertEquals(3, config.exit(), "relative paths resolve against the current directory: " + config);
     }
 
+    /** Tables past the budget go to --spill-dir, the output does not change and no file stays there. */
+    @Test
+    void tablesSpillToTheSpillDirectory(@org.junit.jupiter.api.io.TempDir Path spill) throws Exception {
+        Path c = HOME.resolve("testdata/multidb");
+        Run r = runWith("-Dzodbcheck.tableBudget=1", c, "check-refs", "--format", "zodbdgc", "--spill-dir",
+                spill.toString(), "zodb.conf");
+        assertEquals(Files.readString(c.resolve("expected/check-refs.stdout")), r.out(), r.toString());
+        assertEquals(1, r.exit());
+        assertTrue(r.err().contains("zodbcheck: warn: the tables outgrew the heap: ") && r.err().contains(
+                " MB went to spill files in " + spill + " (slower; a larger --max-memory keeps them on the heap)"), r.err());
+        try (var left = Files.list(spill)) {
+            assertEquals(0, left.count());
+        }
+        Run v = runWith("-Dzodbcheck.tableBudget=1", c, "verify", "-q", "--spill-dir", spill.toString(), "zodb.conf");
+        assertEquals(0, v.exit(), v.toString());
+    }
+
+    /** A spill directory that cannot take the tables ends the check with one line and exit 4. */
+    @Test
+    void aSpillDirectoryThatCannotBeUsed(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path notADir = Files.writeString(dir.resolve("file"), "x");
+        Run r = runWith("-Dzodbcheck.tableBudget=1", HOME, "check-refs", "--spill-dir", notADir.toString(),
+                "testdata/clean/Data.fs");
+        assertEquals(4, r.exit(), r.toString());
+        assertEquals("", r.out());
+        assertTrue(r.err().startsWith("zodbcheck: the tables of this check need more than the 0 MB of heap they may use,"
+                + " and the spill to " + notADir + " failed after 0 MB"), r.err());
+        assertTrue(r.err().trim().endsWith("; give a larger --max-memory or another --spill-dir"), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+    }
+
     /** --max-memory becomes the JVM's heap limit; it wins over ZODBCHECK_JAVA_OPTS. */
     @Test
     void maxMemoryIsTheHeapLimit() throws Exception {
