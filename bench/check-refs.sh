@@ -48,8 +48,7 @@ fi
 [ -x /usr/bin/time ] || { echo "/usr/bin/time is needed (Debian package 'time')" >&2; exit 2; }
 [ -f "$here/target/zodbcheck.jar" ] || { echo "build first: mvn -B -q package -DskipTests" >&2; exit 2; }
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
-seconds() { local s=$EPOCHREALTIME; "$@" > /dev/null 2>&1 || true; echo "$EPOCHREALTIME - $s" | bc -l; }
+. "$here/bench/lib.sh"
 
 size=$(stat -c %s "$fs")
 cat "$fs" > /dev/null; cat "$fs" > /dev/null   # warm the page cache
@@ -78,8 +77,7 @@ rss_med=$(printf '%s\n' "${rss[@]}" | median)
 [ ! -d "$here/bench/pytools/bin" ] || PATH="$here/bench/pytools/bin:$PATH"   # bench/pytools.sh
 py="not installed (bench/README: about 7 s on large, 16-20 s on a 742 MB file; -r 38 s on large)"
 if command -v multi-zodb-check-refs > /dev/null 2>&1; then
-    printf '<zodb main>\n  <filestorage>\n    path %s\n    read-only true\n  </filestorage>\n</zodb>\n' "$fs" \
-        > "$refdir/zodb.conf"
+    readonly_conf "$fs" "$refdir/zodb.conf"
     pyargs=()
     [ "$mode" = plain ] || pyargs=(-r "$refdir/refs.fs")
     py_times=()

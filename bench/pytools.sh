@@ -14,6 +14,7 @@
 # with -S, so that Debian's namespace package for zc.lockfile does not hide zc.zodbdgc.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$here/bench/lib.sh"
 dest="$here/bench/pytools"
 git_base="${PYTOOLS_GIT:-https://github.com/zopefoundation}"
 
@@ -68,7 +69,6 @@ trap 'rm -rf "$sample"' EXIT
 cp "$here/testdata/dangling/Data.fs" "$sample/"
 "$dest/bin/fstest.py" "$sample/Data.fs" >&2
 "$dest/bin/fsrefs.py" "$sample/Data.fs" > /dev/null
-printf '<zodb main>\n  <filestorage>\n    path %s/Data.fs\n    read-only true\n  </filestorage>\n</zodb>\n' "$sample" \
-    > "$sample/zodb.conf"
+readonly_conf "$sample/Data.fs" "$sample/zodb.conf"
 "$dest/bin/multi-zodb-check-refs" "$sample/zodb.conf" > /dev/null
 echo "installed in $dest/bin: multi-zodb-check-refs fsrefs.py fstest.py" >&2

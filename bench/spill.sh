@@ -20,8 +20,7 @@ spill="${4:-${TMPDIR:-/tmp}}"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
-seconds() { local s=$EPOCHREALTIME; "$@" > /dev/null 2>&1 || true; echo "$EPOCHREALTIME - $s" | bc -l; }
+. "$here/bench/lib.sh"
 
 # one run: mode (heap|spill) -> appends "wall cpu rss heapMB spilledMB" to $work/$mode
 run() {

@@ -39,7 +39,7 @@ trap 'rm -rf "$tmp"' EXIT
 pyruns="${PYRUNS:-$runs}"
 pymax_mb="${PYMAX_MB:-1000}"
 
-median() { sort -g | awk '{a[NR]=$1} END {if (NR % 2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+. "$here/bench/lib.sh"
 
 # Resolves a name to a Data.fs (unpacking or generating it when needed) and prints its path.
 storage() {
@@ -111,8 +111,7 @@ echo
 python_tool() {
     local cmd="$1" fs="$2" size="$3"
     [ $((size / 1000000)) -le "$pymax_mb" ] || return 0
-    printf '<zodb main>\n  <filestorage>\n    path %s\n    read-only true\n  </filestorage>\n</zodb>\n' "$fs" \
-        > "$tmp/zodb.conf"
+    readonly_conf "$fs" "$tmp/zodb.conf"
     case "$cmd" in
         "check-refs") command -v multi-zodb-check-refs > /dev/null || return 0
             echo "multi-zodb-check-refs $(measure "$pyruns" multi-zodb-check-refs "$tmp/zodb.conf")";;

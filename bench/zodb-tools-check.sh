@@ -11,6 +11,8 @@
 # only (FS30): the Python 3 tools refuse Python 2 ones, which is part of why zodbcheck exists.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$here/bench/lib.sh"
+[ $# -ge 1 ] || { echo "usage: bench/zodb-tools-check.sh PATH/TO/Data.fs" >&2; exit 2; }
 fs="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
 [ -f "$fs.manifest.json" ] || { echo "no $fs.manifest.json" >&2; exit 2; }
 [ ! -d "$here/bench/pytools/bin" ] || PATH="$here/bench/pytools/bin:$PATH"
@@ -19,7 +21,7 @@ for t in fstest.py fsrefs.py multi-zodb-check-refs; do
 done
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-printf '<zodb main>\n  <filestorage>\n    path %s\n    read-only true\n  </filestorage>\n</zodb>\n' "$fs" > "$tmp/zodb.conf"
+readonly_conf "$fs" "$tmp/zodb.conf"
 
 s=$EPOCHREALTIME
 fstest.py "$fs" > "$tmp/fstest" 2>&1 || { echo "fstest.py failed:" >&2; cat "$tmp/fstest" >&2; exit 1; }
