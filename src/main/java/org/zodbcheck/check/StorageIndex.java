@@ -75,7 +75,8 @@ final class StorageIndex {
 
     void ensure(int n) {
         if (n > currentPos.capacity()) {
-            int len = (int) Math.min(Integer.MAX_VALUE - 8L, Math.max(n, currentPos.capacity() + (currentPos.capacity() >> 1)));
+            // the pages grow in steps of their own (no copies past the first page): no room ahead needed
+            int len = n;
             currentPos.ensure(len);
             dataPos.ensure(len);
             state.ensure(len);
