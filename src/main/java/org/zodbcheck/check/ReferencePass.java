@@ -11,6 +11,7 @@ import org.zodbcheck.filestorage.ChunkReader;
 import org.zodbcheck.graph.ByteList;
 import org.zodbcheck.graph.IntList;
 import org.zodbcheck.graph.LongList;
+import org.zodbcheck.graph.Memory;
 import org.zodbcheck.graph.OidTable;
 import org.zodbcheck.graph.RefGraph;
 import org.zodbcheck.pickle.PickleScanner;
@@ -51,7 +52,7 @@ final class ReferencePass {
         final List<RecordProblem> problems = new ArrayList<>();
         long references;
 
-        Result(org.zodbcheck.graph.Memory memory) {
+        Result(Memory memory) {
             graph = new RefGraph(memory);
         }
     }

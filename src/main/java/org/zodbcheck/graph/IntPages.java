@@ -4,7 +4,7 @@ import java.nio.IntBuffer;
 import java.util.Arrays;
 
 /**
- * A {@code int} table indexed by {@code int}, in pages of {@value Pages#SIZE} entries that are
+ * An {@code int} table indexed by {@code int}, in pages of {@value Pages#SIZE} entries that are
  * heap arrays while the run's {@link Memory} budget allows and spill pages after that. Growing
  * never copies more than the first page (which starts small, so that a small storage does not
  * pay for a full page), so a table of a hundred million entries needs no second copy of itself.
