@@ -1,6 +1,11 @@
 package org.zodbcheck.graph;
 
-/** The page arithmetic shared by {@link LongPages}, {@link IntPages} and {@link BytePages}. */
+/**
+ * The page arithmetic shared by {@link LongPages}, {@link IntPages} and {@link BytePages}. Those
+ * three are the same code for three primitive types, on purpose: Java's generics take no
+ * primitives, and boxed or type-erased pages would cost a cast or an object per entry on the
+ * hottest paths. A change to one belongs in all three.
+ */
 final class Pages {
     static final int SHIFT = 20;
     /** Entries per page: 8 MB of {@code long}s, small enough for a fine-grained budget. */

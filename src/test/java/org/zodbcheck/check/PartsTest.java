@@ -1,10 +1,8 @@
 package org.zodbcheck.check;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,14 +21,7 @@ import org.zodbcheck.testing.TestData;
 class PartsTest {
     @TestFactory
     Stream<DynamicTest> partsDoNotChangeTheResult() throws IOException {
-        List<DynamicTest> tests = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(TestData.root())) {
-            for (Path fs : files.filter(p -> p.toString().endsWith(".fs") && TestData.isStorage(p)).sorted().toList()) {
-                tests.add(DynamicTest.dynamicTest(TestData.root().relativize(fs).toString(), () -> compare(fs)));
-            }
-        }
-        assertTrue(tests.size() >= 25, "storages found: " + tests.size());
-        return tests.stream();
+        return TestData.storageTests(PartsTest::compare);
     }
 
     private static void compare(Path fs) throws Exception {

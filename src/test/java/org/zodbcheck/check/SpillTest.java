@@ -23,14 +23,7 @@ import org.zodbcheck.testing.TestData;
 class SpillTest {
     @TestFactory
     Stream<DynamicTest> spilledTablesGiveTheSameResult() throws IOException {
-        List<DynamicTest> tests = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(TestData.root())) {
-            for (Path fs : files.filter(p -> p.toString().endsWith(".fs") && TestData.isStorage(p)).sorted().toList()) {
-                tests.add(DynamicTest.dynamicTest(TestData.root().relativize(fs).toString(), () -> compare(fs)));
-            }
-        }
-        assertTrue(tests.size() >= 25, "storages found: " + tests.size());
-        return tests.stream();
+        return TestData.storageTests(SpillTest::compare);
     }
 
     private static void compare(Path fs) throws Exception {

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -118,9 +117,7 @@ class ReferenceLabelsTest {
     }
 
     static List<Path> allDataFs() throws Exception {
-        try (Stream<Path> s = Files.walk(TestData.root())) {
-            return s.filter(p -> p.toString().endsWith(".fs") && TestData.isStorage(p)).sorted().toList();
-        }
+        return TestData.storages();
     }
 
     // ------------------------------------------------------------------ a tiny pickle writer

@@ -60,4 +60,26 @@ public final class TestData {
             return false;
         }
     }
+
+    /** Every storage of testdata (files ending in .fs that start with a magic), sorted. */
+    public static java.util.List<Path> storages() throws java.io.IOException {
+        try (java.util.stream.Stream<Path> s = Files.walk(root())) {
+            return s.filter(p -> p.toString().endsWith(".fs") && isStorage(p)).sorted().toList();
+        }
+    }
+
+    /** One test per storage of testdata, named by its path there; at least 25 of them must be found. */
+    public static java.util.stream.Stream<org.junit.jupiter.api.DynamicTest> storageTests(StorageTest test)
+            throws java.io.IOException {
+        java.util.List<Path> all = storages();
+        org.junit.jupiter.api.Assertions.assertTrue(all.size() >= 25, "storages found: " + all.size());
+        return all.stream().map(fs -> org.junit.jupiter.api.DynamicTest.dynamicTest(root().relativize(fs).toString(),
+                () -> test.run(fs)));
+    }
+
+    /** A test of one storage. */
+    @FunctionalInterface
+    public interface StorageTest {
+        void run(Path fs) throws Exception;
+    }
 }

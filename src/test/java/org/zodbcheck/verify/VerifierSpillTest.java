@@ -21,14 +21,7 @@ import org.zodbcheck.testing.TestData;
 class VerifierSpillTest {
     @TestFactory
     Stream<DynamicTest> spilledTablesGiveTheSameFindings() throws IOException {
-        List<DynamicTest> tests = new ArrayList<>();
-        try (Stream<Path> files = Files.walk(TestData.root())) {
-            for (Path fs : files.filter(p -> p.toString().endsWith(".fs") && TestData.isStorage(p)).sorted().toList()) {
-                tests.add(DynamicTest.dynamicTest(TestData.root().relativize(fs).toString(), () -> compare(fs)));
-            }
-        }
-        assertTrue(tests.size() >= 25, "storages found: " + tests.size());
-        return tests.stream();
+        return TestData.storageTests(VerifierSpillTest::compare);
     }
 
     private static void compare(Path fs) throws Exception {
