@@ -10,8 +10,8 @@ import org.zodbcheck.filestorage.Oid;
 import org.zodbcheck.filestorage.StorageFile;
 import org.zodbcheck.filestorage.StructureProblem;
 import org.zodbcheck.filestorage.TxnHeader;
-import org.zodbcheck.graph.ByteList;
-import org.zodbcheck.graph.LongList;
+import org.zodbcheck.graph.BytePages;
+import org.zodbcheck.graph.LongPages;
 import org.zodbcheck.graph.Memory;
 
 /**
@@ -27,15 +27,25 @@ final class IndexPass {
     private long lastBoundary;
     private final Consumer<Finding> out;
 
-    private final LongList pendingOid = new LongList(1024);
-    private final LongList pendingPos = new LongList(1024);
-    private final LongList pendingLink = new LongList(1024);
-    private final ByteList pendingState = new ByteList(1024);
-    private final LongList pendingTid = new LongList(1024);
-    private final LongList pendingSize = new LongList(1024);
+    // The records of the transaction being read, made current when it checks out; in pages like
+    // the index, so that a transaction of millions of records spills rather than fill the heap.
+    private final LongPages pendingOid;
+    private final LongPages pendingPos;
+    private final LongPages pendingLink;
+    private final BytePages pendingState;
+    private final LongPages pendingTid;
+    private final LongPages pendingSize;
+    private int pending;
 
     private IndexPass(StorageIndex index, Consumer<Finding> out, long split) {
         this.index = index;
+        Memory m = index.memory;
+        pendingOid = new LongPages(m, 1024);
+        pendingPos = new LongPages(m, 1024);
+        pendingLink = new LongPages(m, 1024);
+        pendingState = new BytePages(m, 1024);
+        pendingTid = new LongPages(m, 1024);
+        pendingSize = new LongPages(m, 1024);
         this.out = out;
         this.split = split;
     }
@@ -53,6 +63,7 @@ final class IndexPass {
         IndexPass pass = new IndexPass(index, out, split);
         progress.begin(db.name(), "reading headers", file.size());
         pass.read(progress);
+        pass.releasePending();
         pass.resolveBackpointers();
         pass.reportLegacy();
         index.trim();
@@ -111,26 +122,41 @@ final class IndexPass {
             st = StorageIndex.UNRESOLVED;
             link = r.back();
         }
-        pendingOid.add(r.oid());
-        pendingPos.add(r.pos());
-        pendingLink.add(link);
-        pendingState.add(st);
-        pendingTid.add(r.tid());
-        pendingSize.add(Math.max(0, r.plen()));
+        int k = pending;
+        if (k == pendingOid.capacity()) {
+            pendingOid.ensure(k + 1);
+            pendingPos.ensure(k + 1);
+            pendingLink.ensure(k + 1);
+            pendingState.ensure(k + 1);
+            pendingTid.ensure(k + 1);
+            pendingSize.ensure(k + 1);
+        }
+        pendingOid.set(k, r.oid());
+        pendingPos.set(k, r.pos());
+        pendingLink.set(k, link);
+        pendingState.set(k, st);
+        pendingTid.set(k, r.tid());
+        pendingSize.set(k, Math.max(0, r.plen()));
+        pending = k + 1;
+    }
+
+    /** The pending tables go back to the budget once every transaction is read. */
+    private void releasePending() {
+        pendingOid.release();
+        pendingPos.release();
+        pendingLink.release();
+        pendingState.release();
+        pendingTid.release();
+        pendingSize.release();
     }
 
     private void clearPending() {
-        pendingOid.clear();
-        pendingPos.clear();
-        pendingLink.clear();
-        pendingState.clear();
-        pendingTid.clear();
-        pendingSize.clear();
+        pending = 0;
     }
 
     /** A transaction checked out: its records become current (later records win). */
     private void commitPending() {
-        for (int i = 0; i < pendingOid.size(); i++) {
+        for (int i = 0; i < pending; i++) {
             int idx = index.oids.intern(pendingOid.get(i));
             index.ensure(idx + 1);
             index.currentPos.set(idx, pendingPos.get(i));
