@@ -18,6 +18,7 @@ import org.zodbcheck.check.Summary;
 import org.zodbcheck.config.ConfigException;
 import org.zodbcheck.filestorage.FileStorageException;
 import org.zodbcheck.filestorage.StorageFile;
+import org.zodbcheck.graph.Memory;
 import org.zodbcheck.refdb.RefDbException;
 import org.zodbcheck.refdb.ReferenceDatabase;
 import org.zodbcheck.refdb.ReferenceDatabases;
@@ -240,6 +241,10 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
             err.println("zodbcheck: I/O error: " + e.getMessage());
             discardRefdb(refdb, err);
             return ExitCode.UNREADABLE;
+        } catch (Memory.SpillException e) {
+            err.println("zodbcheck: " + e.getMessage());
+            discardRefdb(refdb, err);
+            return ExitCode.INTERNAL;
         } finally {
             StorageFile.throttle(0);
             if (meter != null) {

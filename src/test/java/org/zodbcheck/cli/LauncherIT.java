@@ -213,6 +213,12 @@ class LauncherIT {
                 + " and the spill to " + notADir + " failed after 0 MB"), r.err());
         assertTrue(r.err().trim().endsWith("; give a larger --max-memory or another --spill-dir"), r.err());
         assertEquals(1, r.err().lines().count(), r.err());
+        Path refdb = dir.resolve("refs.db");
+        Run w = runWith("-Dzodbcheck.tableBudget=1", HOME, "check-refs", "-q", "--spill-dir", notADir.toString(),
+                "-r", refdb.toString(), "testdata/clean/Data.fs");
+        assertEquals(4, w.exit(), w.toString());
+        assertTrue(w.err().endsWith("zodbcheck: " + refdb + ": not written (the check did not finish)\n"), w.err());
+        assertTrue(Files.notExists(refdb), "an unfinished reference database is removed");
     }
 
     /** --max-memory becomes the JVM's heap limit; it wins over ZODBCHECK_JAVA_OPTS. */
