@@ -9,10 +9,10 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code --max-memory SIZE} and {@code --spill-dir DIR}: the memory budget of a run and where
- * the tables go past it. The JVM's heap cannot change once it
- * runs, so {@code bin/zodbcheck} reads this option and starts the JVM with {@code -Xmx} of that
- * size; here the value is only checked, and compared with the heap the JVM really has (a run
- * started with {@code java -jar} and no {@code -Xmx} is told so on stderr).
+ * the tables go past it. The JVM's heap cannot change once it runs, so {@code bin/zodbcheck}
+ * reads {@code --max-memory} and starts the JVM with {@code -Xmx} of that size; here the value
+ * is only checked, and compared with the heap the JVM really has (a run started with
+ * {@code java -jar} and no {@code -Xmx} is told so on stderr).
  */
 final class MemoryOption {
     private static final Pattern SIZE = Pattern.compile("([0-9]{1,12})([kmgt]?)b?", Pattern.CASE_INSENSITIVE);
