@@ -49,6 +49,33 @@ class PagesTest {
     }
 
     @Test
+    void aFirstPageThatOutgrowsTheBudgetMovesToASpillPageWithItsValues() throws Exception {
+        Memory m = new Memory(64 << 10, dir); // the first pages grow on the heap, then cannot
+        LongPages l = new LongPages(m, 16);
+        IntPages i = new IntPages(m, 16);
+        BytePages b = new BytePages(m, 16);
+        int n = 100_000;
+        for (int k = 0; k < n; k++) {
+            l.ensure(k + 1);
+            i.ensure(k + 1);
+            b.ensure(k + 1);
+            l.set(k, -k);
+            i.set(k, 3 * k);
+            b.set(k, (byte) k);
+        }
+        for (int k = 0; k < n; k++) {
+            assertEquals(-k, l.get(k), "long " + k);
+            assertEquals(3 * k, i.get(k), "int " + k);
+            assertEquals((byte) k, b.get(k), "byte " + k);
+        }
+        assertEquals(Pages.SIZE, l.capacity(), "the first page, spilled, is a whole page");
+        assertEquals((long) Pages.SIZE * (Long.BYTES + Integer.BYTES + Byte.BYTES), m.spilledBytes(), "one spill page each");
+        assertTrue(m.heapBytes() <= 64 << 10, "heap " + m.heapBytes());
+        l.trim(n);
+        assertEquals(-99_999, l.get(99_999), "trim leaves a spilled page alone");
+    }
+
+    @Test
     void newEntriesAreZeroAndTheFirstPageStartsSmall() {
         Memory m = new Memory(1 << 30, null);
         IntPages i = new IntPages(m, 100);
