@@ -46,7 +46,7 @@ public final class CheckRefs {
                           GraphListener graph, boolean history, Path spillDir, long tableBudget) {
         public static Options defaults() {
             return new Options(false, Runtime.getRuntime().availableProcessors(), 1L << 30, Progress.NONE, 4L << 20,
-                    null, false, Path.of(System.getProperty("java.io.tmpdir")), 0);
+                    null, false, Memory.defaultSpillDir(), 0);
         }
 
         public Options withSpill(Path dir, long budget) {

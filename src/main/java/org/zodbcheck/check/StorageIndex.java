@@ -74,16 +74,15 @@ final class StorageIndex {
     }
 
     void ensure(int n) {
+        // the pages grow in steps of their own (no copies past the first page): no room ahead needed
         if (n > currentPos.capacity()) {
-            // the pages grow in steps of their own (no copies past the first page): no room ahead needed
-            int len = n;
-            currentPos.ensure(len);
-            dataPos.ensure(len);
-            state.ensure(len);
-            classId.ensure(len);
+            currentPos.ensure(n);
+            dataPos.ensure(n);
+            state.ensure(n);
+            classId.ensure(n);
             if (tid != null) {
-                tid.ensure(len);
-                size.ensure(len);
+                tid.ensure(n);
+                size.ensure(n);
             }
         }
     }

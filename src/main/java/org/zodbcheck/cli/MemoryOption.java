@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.zodbcheck.graph.Memory;
 import picocli.CommandLine;
 import picocli.CommandLine.Option;
 
@@ -32,13 +33,9 @@ final class MemoryOption {
                     + " else /tmp).")
     Path spillDir;
 
-    /** The directory for spill files: --spill-dir, else $TMPDIR, else the JVM's temporary directory. */
+    /** The directory for spill files: --spill-dir, else {@link Memory#defaultSpillDir()}. */
     Path spillDir() {
-        if (spillDir != null) {
-            return spillDir;
-        }
-        String tmp = System.getenv("TMPDIR");
-        return tmp != null && !tmp.isBlank() ? Path.of(tmp) : Path.of(System.getProperty("java.io.tmpdir"));
+        return spillDir != null ? spillDir : Memory.defaultSpillDir();
     }
 
     /** The budget in bytes, or -1 when none was given; a malformed size is a usage error. */

@@ -27,7 +27,6 @@ public final class Memory {
     private final Path spillDir;
     private long heap;
     private long spilled;
-    private int pages;
 
     /**
      * @param budget bytes of heap the tables may take
@@ -76,6 +75,12 @@ public final class Memory {
         return spilled;
     }
 
+    /** Where spill files go unless told: {@code $TMPDIR}, else the JVM's temporary directory. */
+    public static Path defaultSpillDir() {
+        String tmp = System.getenv("TMPDIR");
+        return tmp != null && !tmp.isBlank() ? Path.of(tmp) : Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
     /** Where spill files go, or {@code null}. */
     public Path spillDir() {
         return spillDir;
@@ -100,7 +105,6 @@ public final class Memory {
             }
             synchronized (this) {
                 spilled += bytes;
-                pages++;
             }
             return b.order(ByteOrder.nativeOrder());
         } catch (IOException | UnsupportedOperationException e) {
@@ -138,11 +142,6 @@ public final class Memory {
             zero.clear().limit((int) Math.min(zero.capacity(), bytes - at));
             at += ch.write(zero, at);
         }
-    }
-
-    /** Spill pages made so far. */
-    public synchronized int spillPages() {
-        return pages;
     }
 
     /** The tables could not be spilled: the run cannot go on. */
