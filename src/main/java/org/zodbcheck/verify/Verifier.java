@@ -60,9 +60,12 @@ public final class Verifier {
     private final OidTable oids;
     /** Per oid (its {@link #oids} number): its last record in complete transactions. */
     private final LongPages last;
-    /** Records of the current transaction: applied to {@link #last} when it is complete. */
-    private long[] pendingOid = new long[64];
-    private long[] pendingPos = new long[64];
+    /**
+     * Records of the current transaction: applied to {@link #last} when it is complete. In pages
+     * like the index pass's, so that a transaction of millions of records spills too.
+     */
+    private final LongPages pendingOid;
+    private final LongPages pendingPos;
     private int pending;
     private long ltid;
     private long transactions;
@@ -94,6 +97,8 @@ public final class Verifier {
                     Memory memory) {
         this.oids = new OidTable(memory, 1 << 12);
         this.last = new LongPages(memory, 1 << 12);
+        this.pendingOid = new LongPages(memory, 64);
+        this.pendingPos = new LongPages(memory, 64);
         this.file = file;
         this.db = db;
         this.shown = shown;
@@ -616,12 +621,12 @@ public final class Verifier {
     }
 
     private void addPending(long oid, long r) {
-        if (pending == pendingOid.length) {
-            pendingOid = java.util.Arrays.copyOf(pendingOid, pending * 2);
-            pendingPos = java.util.Arrays.copyOf(pendingPos, pending * 2);
+        if (pending == pendingOid.capacity()) {
+            pendingOid.ensure(pending + 1);
+            pendingPos.ensure(pending + 1);
         }
-        pendingOid[pending] = oid;
-        pendingPos[pending++] = r;
+        pendingOid.set(pending, oid);
+        pendingPos.set(pending++, r);
     }
 
     /**
@@ -635,9 +640,9 @@ public final class Verifier {
             return;
         }
         for (int k = 0; k < pending; k++) {
-            int i = oids.intern(pendingOid[k]);
+            int i = oids.intern(pendingOid.get(k));
             last.ensure(i + 1);
-            last.set(i, pendingPos[k]);
+            last.set(i, pendingPos.get(k));
         }
         pending = 0;
     }
