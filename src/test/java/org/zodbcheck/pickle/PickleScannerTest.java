@@ -2083,6 +2083,69 @@ class PickleScannerTest {
             assertFalse(valid('a', 0xc3), "truncated at the end");
         }
 
+        /**
+         * Every sequence of one to three bytes, and four-byte sequences around every boundary, give
+         * what Table 3-7 of the Unicode standard says (with encoded surrogates passing), checked by
+         * a plain transcription of that table.
+         */
+        @Test
+        void everyShortSequenceAsTheTableSays() {
+            byte[] b = new byte[4];
+            for (int n = 1; n <= 3; n++) {
+                for (int v = 0; v < 1 << (8 * n); v++) {
+                    for (int k = 0; k < n; k++) {
+                        b[k] = (byte) (v >>> (8 * (n - 1 - k)));
+                    }
+                    assertEquals(byTable(b, n), Utf8.valid(b, 0, n), () -> Arrays.toString(Arrays.copyOf(b, 4)));
+                }
+            }
+            int[] edges = {0x00, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xff};
+            for (int c0 = 0xf0; c0 <= 0xff; c0++) {
+                for (int c1 : edges) {
+                    for (int c2 : edges) {
+                        for (int c3 : edges) {
+                            b[0] = (byte) c0;
+                            b[1] = (byte) c1;
+                            b[2] = (byte) c2;
+                            b[3] = (byte) c3;
+                            assertEquals(byTable(b, 4), Utf8.valid(b, 0, 4), () -> Arrays.toString(b));
+                        }
+                    }
+                }
+            }
+        }
+
+        /** Well-formed UTF-8 by Table 3-7, surrogates (ED A0..BF) allowed; a reference, not fast. */
+        private boolean byTable(byte[] b, int len) {
+            int[][] rows = { // lead from, lead to, then (lo, hi) of each continuation byte
+                {0x00, 0x7f}, {0xc2, 0xdf, 0x80, 0xbf}, {0xe0, 0xe0, 0xa0, 0xbf, 0x80, 0xbf},
+                {0xe1, 0xef, 0x80, 0xbf, 0x80, 0xbf}, {0xf0, 0xf0, 0x90, 0xbf, 0x80, 0xbf, 0x80, 0xbf},
+                {0xf1, 0xf3, 0x80, 0xbf, 0x80, 0xbf, 0x80, 0xbf}, {0xf4, 0xf4, 0x80, 0x8f, 0x80, 0xbf, 0x80, 0xbf}};
+            int i = 0;
+            next:
+            while (i < len) {
+                int c = b[i] & 0xff;
+                for (int[] row : rows) {
+                    if (c >= row[0] && c <= row[1]) {
+                        int more = (row.length - 2) / 2;
+                        if (i + more >= len) { // truncated
+                            return false;
+                        }
+                        for (int k = 1; k <= more; k++) {
+                            int x = b[i + k] & 0xff;
+                            if (x < row[2 * k] || x > row[2 * k + 1]) {
+                                return false;
+                            }
+                        }
+                        i += 1 + more;
+                        continue next;
+                    }
+                }
+                return false;
+            }
+            return true;
+        }
+
         @Test
         void toLatin1() {
             assertArrayEquals("abc".getBytes(ISO_8859_1), Utf8.toLatin1("xabc".getBytes(ISO_8859_1), 1, 3));
