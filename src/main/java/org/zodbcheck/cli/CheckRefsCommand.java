@@ -259,11 +259,7 @@ final class CheckRefsCommand implements Callable<Integer>, Main.Debuggable {
             log.info("tables: {} MB on the heap, {} MB spilled to {}", summary.heapTables() >> 20,
                     summary.spilledTables() >> 20, memory.spillDir());
         }
-        if (summary.spilledTables() > 0) {
-            LoggerFactory.getLogger(CheckRefsCommand.class).warn("the tables outgrew the heap: {} MB went to spill files"
-                    + " in {} (slower; a larger --max-memory keeps them on the heap)", summary.spilledTables() >> 20,
-                    memory.spillDir());
-        }
+        MemoryOption.warnIfSpilled(summary.spilledTables(), memory.spillDir());
         if (!quiet) {
             err.println(SummaryLine.of(summary));
         }

@@ -33,6 +33,18 @@ final class MemoryOption {
                     + " else /tmp).")
     Path spillDir;
 
+    /**
+     * The warning every command gives on stderr when its tables went to spill files: the run was
+     * slower than it had to be, and a larger {@code --max-memory} is the cure.
+     */
+    static void warnIfSpilled(long spilledBytes, Path dir) {
+        if (spilledBytes > 0) {
+            org.slf4j.LoggerFactory.getLogger(MemoryOption.class).warn("the tables outgrew the heap: {} MB went to"
+                    + " spill files in {} (slower; a larger --max-memory keeps them on the heap)", spilledBytes >> 20,
+                    dir);
+        }
+    }
+
     /** The directory for spill files: --spill-dir, else {@link Memory#defaultSpillDir()}. */
     Path spillDir() {
         return spillDir != null ? spillDir : Memory.defaultSpillDir();

@@ -175,6 +175,7 @@ abstract class QueryCommand implements Callable<Integer>, Main.Debuggable {
                     damage[0]++;
                 }
             });
+            MemoryOption.warnIfSpilled(graph.summary().spilledTables(), memory.spillDir());
             if (damage[0] > 0) {
                 note("zodbcheck: note: " + damage[0] + " structure finding" + (damage[0] == 1 ? "" : "s")
                         + " while reading; answers cover the part of the file ZODB reads (see check-refs)");

@@ -163,8 +163,9 @@ final class VerifyCommand implements Callable<Integer>, Main.Debuggable {
             IndexCheck index = new IndexCheck(file, d.name(), findings::add);
             index.before();
             Progress progress = ProgressMeter.forTerminal(err, quiet);
-            result = new Verifier(file, d.name(), shown, findings::add, progress, Memory.ofHeap(memory.spillDir()))
-                    .onBoundary(index).run();
+            Memory tables = Memory.ofHeap(memory.spillDir());
+            result = new Verifier(file, d.name(), shown, findings::add, progress, tables).onBoundary(index).run();
+            MemoryOption.warnIfSpilled(tables.spilledBytes(), memory.spillDir());
             if (progress instanceof ProgressMeter m) {
                 m.clear();
             }

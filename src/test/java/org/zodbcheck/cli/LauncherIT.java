@@ -1,6 +1,7 @@
 package org.zodbcheck.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -197,8 +198,22 @@ class LauncherIT {
         try (var left = Files.list(spill)) {
             assertEquals(0, left.count());
         }
+        // verify and the query commands spill alike, and say so alike
         Run v = runWith("-Dzodbcheck.tableBudget=1", c, "verify", "-q", "--spill-dir", spill.toString(), "zodb.conf");
         assertEquals(0, v.exit(), v.toString());
+        Run q = runWith("-Dzodbcheck.tableBudget=1", c, "referrers", "--spill-dir", spill.toString(), "zodb.conf",
+                "main:0x01");
+        Run plain = runWith("", c, "referrers", "zodb.conf", "main:0x01");
+        assertEquals(plain.out(), q.out(), q.toString());
+        assertEquals(plain.exit(), q.exit(), q.toString());
+        for (Run spilled : List.of(v, q)) {
+            assertTrue(spilled.err().contains("zodbcheck: warn: the tables outgrew the heap: ") && spilled.err().contains(
+                    " MB went to spill files in " + spill + " (slower; "), spilled.toString());
+        }
+        assertFalse(plain.err().contains("outgrew"), plain.toString());
+        try (var left = Files.list(spill)) {
+            assertEquals(0, left.count());
+        }
     }
 
     /** A spill directory that cannot take the tables ends the check with one line and exit 4. */
