@@ -203,6 +203,8 @@ public final class CheckRefs {
     }
 
     private void passes(List<StorageFile> files, ExecutorService pool) throws FileStorageException, IOException {
+        java.util.concurrent.Future<?> warmUp = ReferencePass.warmUpAhead(pool,
+                files.stream().mapToLong(StorageFile::size).max().orElse(0));
         for (int i = 0; i < databases.size(); i++) {
             Db db = new Db(i, databases.get(i));
             int n = i;
@@ -211,7 +213,7 @@ public final class CheckRefs {
                     options.progress(), options.split(), options.graph() != null, memory);
             long t1 = System.nanoTime();
             db.refs = new ReferencePass(db.index, classes, pool, options.threads(), options.maxRecord(),
-                    options.progress()).run();
+                    options.progress(), warmUp).run();
             phase(db.database.name() + ": read headers", t0, t1);
             phase(db.database.name() + ": extracted references", t1, System.nanoTime());
             dbs.add(db);

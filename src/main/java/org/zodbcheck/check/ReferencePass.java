@@ -7,6 +7,7 @@ import java.util.concurrent.CompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import org.zodbcheck.filestorage.ChunkReader;
 import org.zodbcheck.graph.ByteList;
 import org.zodbcheck.graph.IntList;
@@ -67,9 +68,15 @@ final class ReferencePass {
     private final java.util.Queue<Worker> created = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final Progress progress;
     private final Result result;
+    private final Future<?> warmUp;
 
+    /**
+     * @param warmUp the warm-up started by {@link #warmUpAhead}, waited for before scanning; or
+     *     {@code null} to warm up here (storages above 32 MB)
+     */
     ReferencePass(StorageIndex index, ClassTable classes, ExecutorService pool, int threads, long maxRecord,
-                  Progress progress) {
+                  Progress progress, Future<?> warmUp) {
+        this.warmUp = warmUp;
         this.progress = progress;
         this.index = index;
         this.result = new Result(index.memory);
@@ -100,10 +107,30 @@ final class ReferencePass {
         }
     }
 
+    /**
+     * Starts warming the scanner up on a pool thread, for a run whose largest storage is
+     * {@code bytes} long: while the first pass reads headers on one core the other is idle, and
+     * the JIT then has the scanner compiled before the second pass needs it (done in the second
+     * pass itself, its threads ran the scanner interpreted for their first ~30 ms). {@code null}
+     * when there is no pool or the storages are small.
+     */
+    static Future<?> warmUpAhead(ExecutorService pool, long bytes) {
+        if (pool == null || bytes <= WARM_UP_ABOVE) {
+            return null;
+        }
+        return pool.submit(ReferencePass::warmUp);
+    }
+
+    private static void warmUp() {
+        PickleWarmup.warm(new PickleScanner(), Integer.getInteger("zodbcheck.warmup", 1000));
+    }
+
     private Result scan() throws IOException {
         progress.begin(index.db.name(), "scanning pickles", index.goodEnd);
-        if (index.goodEnd > WARM_UP_ABOVE) {
-            PickleWarmup.warm(new PickleScanner(), Integer.getInteger("zodbcheck.warmup", 1000));
+        if (warmUp != null) {
+            awaitWarmUp();
+        } else if (index.goodEnd > WARM_UP_ABOVE) {
+            warmUp();
         }
         List<ChunkReader.Boundary> parts = index.boundaries;
         if (pool == null || parts.size() < 2) {
@@ -146,6 +173,18 @@ final class ReferencePass {
                 throw error; // out of memory in a worker: reported as in the calling thread
             }
             throw new IllegalStateException("reference extraction failed", cause);
+        }
+    }
+
+    private void awaitWarmUp() throws IOException {
+        try {
+            warmUp.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            // the warm-up record is built in; its failing is a bug, reported as one
+            throw new IllegalStateException("the scanner's warm-up failed", e.getCause());
         }
     }
 
