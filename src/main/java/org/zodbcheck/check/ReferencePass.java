@@ -69,6 +69,12 @@ final class ReferencePass {
     private final Progress progress;
     private final Result result;
     private final Future<?> warmUp;
+    /**
+     * Part results already merged, for the next parts: without them every 4 MB part grew a new
+     * set of lists by doubling, about 20 MB of garbage on a 275 MB storage, enough to cause a
+     * collection of the young generation (30 ms) in a run that otherwise needs none.
+     */
+    private final java.util.Queue<ChunkResult> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     /**
      * @param warmUp the warm-up started by {@link #warmUpAhead}, waited for before scanning; or
@@ -160,6 +166,8 @@ final class ReferencePass {
                 ChunkResult r = done.take().get();
                 merge(r);
                 progress.at(r.end);
+                r.clear();
+                spare.offer(r);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -192,7 +200,11 @@ final class ReferencePass {
     private ChunkResult part(ChunkReader.Boundary from, long to) throws IOException {
         Worker w = workers.get();
         ChunkReader reader = new ChunkReader(index.file, from, to, index.goodEnd, CHUNK, maxRecord);
-        ChunkResult r = new ChunkResult(to);
+        ChunkResult r = spare.poll();
+        if (r == null) {
+            r = new ChunkResult();
+        }
+        r.end = to;
         ChunkReader.Chunk c;
         while ((c = reader.next(w.chunk)) != null) {
             w.chunk = c;
@@ -260,7 +272,7 @@ final class ReferencePass {
     /** What one part of the file yields; built by a worker, merged by the calling thread. */
     private static final class ChunkResult {
         /** Where the part ends (for progress). */
-        final long end;
+        long end;
         final IntList nodes = new IntList(256);
         final IntList runStart = new IntList(256);
         final IntList classIds = new IntList(256);
@@ -272,8 +284,18 @@ final class ReferencePass {
         final List<RecordProblem> problems = new ArrayList<>(0);
         long references;
 
-        ChunkResult(long end) {
-            this.end = end;
+        /** Ready for another part: merged results go back to the workers, so that their lists grow once. */
+        void clear() {
+            nodes.clear();
+            runStart.clear();
+            classIds.clear();
+            blob.clear();
+            targets.clear();
+            flags.clear();
+            unresolved.clear();
+            cross.clear();
+            problems.clear();
+            references = 0;
         }
     }
 
