@@ -35,8 +35,12 @@ final class BlobCheck {
     private final java.util.function.IntPredicate reachable;
     private final Out out;
 
-    BlobCheck(StorageIndex index, java.util.function.IntPredicate reachable, Out out) {
+    private final long flagged;
+
+    /** @param flagged how many objects the reference pass flagged as blobs (none: no search for them) */
+    BlobCheck(StorageIndex index, long flagged, java.util.function.IntPredicate reachable, Out out) {
         this.index = index;
+        this.flagged = flagged;
         this.db = index.db;
         this.reachable = reachable;
         this.out = out;
@@ -45,7 +49,7 @@ final class BlobCheck {
     /** Checks the database's blob files; returns the number of blob objects with data. */
     long run() throws IOException {
         Map<Integer, Long> blobs = new HashMap<>(); // idx -> tid of the current record
-        for (int idx = 0; idx < index.size(); idx++) {
+        for (int idx = 0; flagged > 0 && idx < index.size(); idx++) {
             if (index.hasData(idx) && index.is(idx, StorageIndex.BLOB)) {
                 blobs.put(idx, header(index.currentPos.get(idx)).tid());
             }

@@ -8,8 +8,12 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import org.zodbcheck.filestorage.DataHeader;
 import org.zodbcheck.filestorage.FileStorageException;
 import org.zodbcheck.filestorage.StorageFile;
@@ -125,6 +129,40 @@ public final class CheckRefs {
     private Reachability reach;
     private Memory memory;
 
+    /** Storages smaller than this are checked before a warm-up would have helped. */
+    private static final long WARM_UP_ABOVE = 32L << 20;
+    private static final long WARM_UP_BYTES = 8L << 20;
+
+    /**
+     * Starts warming the JIT up on the first megabytes of {@code storage}, on a daemon thread,
+     * when it is a file larger than 32 MB: the command line takes about 0.1 s to parse on a cold
+     * JVM, with the second core idle; the first pass then starts with its code compiled. Reads
+     * only, like the check; a file that is no storage, or a damaged one, just ends the warm-up
+     * (the check reports it).
+     *
+     * @return the warm-up's thread, or {@code null} when none was started
+     */
+    public static Thread warmUpAhead(Path storage) {
+        try {
+            if (storage == null || !java.nio.file.Files.isRegularFile(storage)
+                    || java.nio.file.Files.size(storage) <= WARM_UP_ABOVE) {
+                return null;
+            }
+        } catch (IOException | SecurityException e) {
+            return null;
+        }
+        Thread t = new Thread(() -> {
+            try (StorageFile file = StorageFile.open(storage)) {
+                IndexPass.warmUp(file, WARM_UP_BYTES);
+            } catch (FileStorageException | IOException | RuntimeException e) {
+                // not a storage, or damaged: the check itself will say so
+            }
+        }, "zodbcheck-warm-up");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
     public CheckRefs(List<Database> databases, Options options) {
         this.databases = List.copyOf(databases);
         this.options = options;
@@ -165,11 +203,15 @@ public final class CheckRefs {
             }
             passes(files, pool);
             long t2 = System.nanoTime();
+            // The second core is idle during the walk and while the findings are made: what reads
+            // only the tables of the passes (or the finished walk) runs there meanwhile.
+            Future<boolean[][]> suspects = beside(pool, this::suspects);
             List<Reachability.CrossEdge> cross = resolveCrossReferences();
             walk(cross);
             long t3 = System.nanoTime();
+            Future<long[]> garbageCounts = options.listGarbage() ? null : beside(pool, this::garbageCounts);
             rootFindings();
-            referenceFindings();
+            referenceFindings(await(suspects));
             recordFindings();
             blobFindings();
             if (options.history()) {
@@ -177,7 +219,7 @@ public final class CheckRefs {
                 historyFindings();
                 phase("read the older revisions", t5, System.nanoTime());
             }
-            long[] garbage = garbage();
+            long[] garbage = garbageCounts != null ? await(garbageCounts) : garbage();
             addReferrers();
             phase("walked the references", t2, t3);
             phase("made the findings", t3, System.nanoTime());
@@ -292,8 +334,12 @@ public final class CheckRefs {
         }
     }
 
-    /** Finds the objects with a bad reference cheaply, then rescans just those for details. */
-    private void referenceFindings() throws IOException {
+    /**
+     * Per database, the objects with a reference inside it to a node that cannot be loaded. Reads
+     * only the graph and the states of the passes, so it may run while the walk reads them too.
+     */
+    private boolean[][] suspects() {
+        boolean[][] all = new boolean[dbs.size()][];
         for (Db db : dbs) {
             boolean[] suspect = new boolean[db.records()];
             RefGraph g = db.refs.graph;
@@ -309,6 +355,19 @@ public final class CheckRefs {
                     }
                 }
             }
+            all[db.number] = suspect;
+        }
+        return all;
+    }
+
+    /**
+     * Adds the objects whose references into other databases are bad to the {@link #suspects},
+     * then rescans just those for details. (Cross references are few; resolving them may add
+     * phantom nodes, so this runs on the calling thread, after the walk.)
+     */
+    private void referenceFindings(boolean[][] suspects) throws IOException {
+        for (Db db : dbs) {
+            boolean[] suspect = suspects[db.number];
             for (ReferencePass.CrossRef c : db.refs.cross) {
                 Db target = byName.get(c.db());
                 if (target == null ? c.form().strong() : cause(target, node(target, c.oid())) != null
@@ -490,7 +549,7 @@ public final class CheckRefs {
 
     private void blobFindings() throws IOException {
         for (Db db : dbs) {
-            new BlobCheck(db.index, idx -> reach.reachable(db.number, idx),
+            new BlobCheck(db.index, db.refs.blobs, idx -> reach.reachable(db.number, idx),
                     (f, pos) -> add(f, db.number, GROUP_OBJECT, pos)).run();
         }
     }
@@ -696,6 +755,43 @@ public final class CheckRefs {
     }
 
     /** Counts unreachable objects with data per database, listing them if asked. */
+    /** The garbage of each database, counted only (without {@code --list-garbage}). */
+    private long[] garbageCounts() {
+        long[] counts = new long[dbs.size()];
+        for (Db db : dbs) {
+            for (int idx = 0; idx < db.records(); idx++) {
+                if (db.index.hasData(idx) && !reach.reachable(db.number, idx)) {
+                    counts[db.number]++;
+                }
+            }
+        }
+        return counts;
+    }
+
+    /** Runs {@code task} on a pool thread, or at once without a pool. */
+    private static <T> Future<T> beside(ExecutorService pool, Callable<T> task) {
+        if (pool != null) {
+            return pool.submit(task);
+        }
+        FutureTask<T> now = new FutureTask<>(task);
+        now.run();
+        return now;
+    }
+
+    private static <T> T await(Future<T> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof Error error) {
+                throw error; // out of memory on the pool thread: reported as on this one
+            }
+            throw new IllegalStateException("a part of the check failed", e.getCause());
+        }
+    }
+
     private long[] garbage() throws IOException {
         long[] counts = new long[dbs.size()];
         for (Db db : dbs) {

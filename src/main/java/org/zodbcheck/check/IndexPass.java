@@ -36,6 +36,8 @@ final class IndexPass {
     private final LongPages pendingTid;
     private final LongPages pendingSize;
     private int pending;
+    /** Stop after the transaction that reaches this offset (only a warm-up stops early). */
+    private long stopAt = Long.MAX_VALUE;
 
     private IndexPass(StorageIndex index, Consumer<Finding> out, long split) {
         this.index = index;
@@ -70,6 +72,22 @@ final class IndexPass {
         return index;
     }
 
+    /**
+     * Reads the headers of the first {@code bytes} of a storage and forgets them: run on the idle
+     * core while the command line is parsed, so that the JIT has this pass compiled when the
+     * check starts.
+     */
+    static StorageIndex warmUp(StorageFile file, long bytes) throws IOException {
+        Memory heap = new Memory(64L << 20, null);
+        StorageIndex index = new StorageIndex(new Database("warm-up", file.path()), file, 1024, false, heap);
+        IndexPass pass = new IndexPass(index, f -> { }, 4L << 20);
+        pass.stopAt = bytes;
+        pass.read(Progress.NONE);
+        pass.releasePending();
+        pass.resolveBackpointers();
+        return index;
+    }
+
     private void read(Progress progress) throws IOException {
         FileStorageReader reader = new FileStorageReader(index.file, this::structure);
         TxnHeader txn;
@@ -89,6 +107,9 @@ final class IndexPass {
                 commitPending();
             }
             progress.at(reader.goodEnd());
+            if (reader.goodEnd() >= stopAt) {
+                break;
+            }
         }
         index.goodEnd = reader.goodEnd();
         index.boundaries.removeIf(b -> b.pos() >= index.goodEnd);

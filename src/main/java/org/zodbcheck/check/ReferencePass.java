@@ -52,6 +52,8 @@ final class ReferencePass {
         final List<CrossRef> cross = new ArrayList<>();
         final List<RecordProblem> problems = new ArrayList<>();
         long references;
+        /** Current records that hold a blob (their objects are flagged {@link StorageIndex#BLOB}). */
+        long blobs;
 
         Result(Memory memory) {
             graph = new RefGraph(memory);
@@ -249,6 +251,7 @@ final class ReferencePass {
             index.classId.set(idx, r.classIds.get(k));
             if (r.blob.get(k) != 0) {
                 index.flag(idx, StorageIndex.BLOB);
+                result.blobs++;
             }
         }
         for (RecordProblem p : r.problems) {

@@ -34,6 +34,9 @@ public final class Main implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        if (args.length > 1 && args[0].equals("check-refs")) {
+            warmUpAhead(args);
+        }
         int code = execute(args, System.out, System.err);
         System.exit(code);
     }
@@ -88,6 +91,22 @@ public final class Main implements Callable<Integer> {
         out.flush();
         err.flush();
         return code;
+    }
+
+    /**
+     * Guesses which argument is the storage (the last large file named; a guess, used only to
+     * warm the JIT up while picocli parses the command line).
+     */
+    private static void warmUpAhead(String[] args) {
+        for (int i = args.length - 1; i > 0; i--) {
+            try {
+                if (org.zodbcheck.check.CheckRefs.warmUpAhead(java.nio.file.Path.of(args[i])) != null) {
+                    return;
+                }
+            } catch (java.nio.file.InvalidPathException e) {
+                // not a path: picocli will say what it is
+            }
+        }
     }
 
     private static long heapMegabytes() {

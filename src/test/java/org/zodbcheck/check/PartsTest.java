@@ -36,5 +36,15 @@ class PartsTest {
             assertEquals(whole, parts, "split " + split);
             assertEquals(one.databases(), many.databases(), "split " + split);
         }
+        // Without --list-garbage the garbage is only counted, on a pool thread while the calling
+        // thread makes the other findings: the same counts, the same other findings.
+        for (int threads : new int[] {1, 3}) {
+            List<String> unlisted = new ArrayList<>();
+            Summary counted = new CheckRefs(List.of(new Database("main", fs)), CheckRefs.Options.defaults()
+                    .withThreads(threads)).run(f -> unlisted.add(JsonPrinter.line(f)));
+            assertEquals(one.databases(), counted.databases(), threads + " threads, garbage counted");
+            assertEquals(whole.stream().filter(l -> !l.startsWith("{\"kind\": \"garbage\"")).toList(), unlisted,
+                    threads + " threads, garbage counted");
+        }
     }
 }
