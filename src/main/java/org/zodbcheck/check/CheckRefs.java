@@ -225,7 +225,7 @@ public final class CheckRefs {
             phase("made the findings", t3, System.nanoTime());
             if (options.graph() != null) {
                 long t4 = System.nanoTime();
-                graph(options.graph());
+                graph(options.graph(), pool);
                 phase("wrote the reference database", t4, System.nanoTime());
             }
             Summary summary = emit(sink, garbage, (System.nanoTime() - start) / 1e9);
@@ -645,11 +645,40 @@ public final class CheckRefs {
      * integer keys of the reference database. The orders are made in the run's pages, so that
      * they spill with the tables.
      */
-    private void graph(GraphListener out) throws IOException {
+    /**
+     * Passes every object and every reference to {@code out}. With a pool, the references go
+     * from a pool thread while this one passes the objects: writing them is most of the time
+     * of {@code -r}, and the reference database writes the two tables in parallel.
+     */
+    private void graph(GraphListener out, ExecutorService pool) throws IOException {
         List<IntPages> orders = new ArrayList<>();
         for (Db db : dbs) {
-            IntPages order = bySignedOid(db);
-            orders.add(order);
+            orders.add(bySignedOid(db));
+        }
+        Future<Void> refs = beside(pool, () -> {
+            for (int d = 0; d < dbs.size(); d++) {
+                references(dbs.get(d), orders.get(d), out);
+            }
+            return null;
+        });
+        try {
+            objects(orders, out);
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                awaitIo(refs); // the other thread still reads the orders
+            } catch (IOException | RuntimeException | Error second) {
+                e.addSuppressed(second);
+            }
+            orders.forEach(IntPages::release);
+            throw e;
+        }
+        awaitIo(refs);
+        orders.forEach(IntPages::release);
+    }
+
+    private void objects(List<IntPages> orders, GraphListener out) throws IOException {
+        for (Db db : dbs) {
+            IntPages order = orders.get(db.number);
             StorageIndex ix = db.index;
             String name = db.database.name();
             for (int k = 0; k < db.nodes(); k++) {
@@ -665,10 +694,6 @@ public final class CheckRefs {
                 out.object(name, ix.oids.oid(idx), classes.name(ix.classId.get(idx)), ix.tid.get(idx), ix.currentPos.get(idx),
                         ix.hasData(idx) ? ix.size.get(idx) : 0, reach.reachable(db.number, idx), state);
             }
-        }
-        for (int d = 0; d < dbs.size(); d++) {
-            references(dbs.get(d), orders.get(d), out);
-            orders.get(d).release();
         }
     }
 
@@ -754,7 +779,6 @@ public final class CheckRefs {
         return out;
     }
 
-    /** Counts unreachable objects with data per database, listing them if asked. */
     /** The garbage of each database, counted only (without {@code --list-garbage}). */
     private long[] garbageCounts() {
         long[] counts = new long[dbs.size()];
@@ -778,6 +802,24 @@ public final class CheckRefs {
         return now;
     }
 
+    /** Like {@link #await}, passing on the task's {@link IOException}. */
+    private static <T> T awaitIo(Future<T> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException("a part of the check failed", e.getCause());
+        }
+    }
+
     private static <T> T await(Future<T> f) throws IOException {
         try {
             return f.get();
@@ -792,6 +834,7 @@ public final class CheckRefs {
         }
     }
 
+    /** Counts unreachable objects with data per database, listing them if asked. */
     private long[] garbage() throws IOException {
         long[] counts = new long[dbs.size()];
         for (Db db : dbs) {

@@ -5,8 +5,9 @@ import org.zodbcheck.pickle.RefForm;
 
 /**
  * Receives every current object and every reference of the checked databases once the walk is
- * done (what the reference database stores). Objects come first (by oid), then references (by
- * target).
+ * done (what the reference database stores): the objects by oid, the references by target.
+ * The two come from two threads at the same time when the check runs on several (never two
+ * calls of {@link #object} at once, nor two of {@link #reference}).
  */
 public interface GraphListener {
     /**

@@ -205,7 +205,76 @@ class RefDbTest {
             assertEquals(3, r.exit(), r.toString());
             assertTrue(r.err().contains(db + ": not written (the check did not finish)"), r.err());
             assertFalse(Files.exists(db), r.toString());
+            assertFalse(Files.exists(part(db)), "the references' part file is left: " + r);
         }
+    }
+
+    /** Where the references are written while the objects go to the reference database itself. */
+    private static Path part(Path db) {
+        return db.resolveSibling(db.getFileName() + "-refs");
+    }
+
+    @Test
+    void thePartFileOfTheReferencesIsRemovedReplacedWhenLeftOverAndRefusedWhenForeign() throws Exception {
+        Path fs = TestData.path("dangling", "Data.fs");
+        Path db = tmp.resolve("refs.db");
+        Cli first = Cli.run("check-refs", "-q", "-r", db.toString(), fs.toString());
+        assertEquals(1, first.exit(), first.toString());
+        assertFalse(Files.exists(part(db)), "left after a run that finished");
+        try (java.util.stream.Stream<Path> s = Files.list(tmp)) {
+            assertEquals(List.of(db), s.toList());
+        }
+        List<String> rows = rows(db);
+        assertFalse(rows.isEmpty());
+        // what a killed run leaves: a part file with its meta table, and some references
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + part(db)); Statement st = c.createStatement()) {
+            st.execute("CREATE TABLE zodbcheck_meta (key TEXT PRIMARY KEY, value TEXT)");
+            st.execute("INSERT INTO zodbcheck_meta VALUES ('format', 'zodbcheck-refdb-part')");
+            st.execute("CREATE TABLE refs (x)");
+            st.execute("INSERT INTO refs VALUES (1)");
+        }
+        Cli again = Cli.run("check-refs", "-q", "-r", db.toString(), fs.toString());
+        assertEquals(1, again.exit(), again.toString());
+        assertFalse(Files.exists(part(db)));
+        assertEquals(rows, rows(db), "the same reference database as before");
+        // anything else of that name is not ours to replace
+        Files.writeString(part(db), "operator notes");
+        Cli refused = Cli.run("check-refs", "-q", "-r", db.toString(), fs.toString());
+        assertEquals(2, refused.exit(), refused.toString());
+        assertEquals("zodbcheck: " + db + ": the references are written to " + part(db) + " first, which exists and is"
+                + " not a part of a zodbcheck reference database: refusing to write over it\n", refused.err());
+        assertEquals("operator notes", Files.readString(part(db)));
+        assertEquals(rows, rows(db), "the earlier reference database is kept");
+        // nor a checked storage, whatever the path looks like
+        Path dir = Files.createDirectories(tmp.resolve("beside"));
+        Path storage = Files.copy(fs, dir.resolve("refs.db-refs"));
+        byte[] bytes = Files.readAllBytes(storage);
+        Cli storageRefused = Cli.run("check-refs", "-q", "-r", dir.resolve("refs.db").toString(), storage.toString());
+        assertEquals(2, storageRefused.exit(), storageRefused.toString());
+        assertTrue(storageRefused.err().contains("is a checked storage (or its index): refusing to write over it"),
+                storageRefused.err());
+        assertArrayEquals(bytes, Files.readAllBytes(storage));
+        assertFalse(Files.exists(dir.resolve("refs.db")));
+    }
+
+    /** Every row of both tables, in key order. */
+    private static List<String> rows(Path db) throws Exception {
+        List<String> rows = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db); Statement st = c.createStatement()) {
+            for (String sql : List.of("SELECT * FROM objects", "SELECT * FROM refs")) {
+                try (ResultSet rs = st.executeQuery(sql)) {
+                    int n = rs.getMetaData().getColumnCount();
+                    while (rs.next()) {
+                        StringBuilder sb = new StringBuilder();
+                        for (int i = 1; i <= n; i++) {
+                            sb.append(rs.getString(i)).append('|');
+                        }
+                        rows.add(sb.toString());
+                    }
+                }
+            }
+        }
+        return rows;
     }
 
     @Test
@@ -215,6 +284,7 @@ class RefDbTest {
         Cli failed = Cli.run("check-refs", "-q", "-r", db.toString(), junk.toString());
         assertEquals(3, failed.exit(), failed.toString());
         assertTrue(!Files.exists(db), "a failed run left " + db);
+        assertFalse(Files.exists(part(db)), "a failed run left " + part(db));
         // so the next run is not refused as 'not a zodbcheck reference database'
         Cli next = Cli.run("check-refs", "-q", "-r", db.toString(), TestData.path("dangling", "Data.fs").toString());
         assertEquals(1, next.exit(), next.toString());

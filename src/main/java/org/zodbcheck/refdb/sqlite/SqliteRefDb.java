@@ -66,8 +66,19 @@ public final class SqliteRefDb implements ReferenceDatabase {
             + " FROM refs r LEFT JOIN objects o ON o.db = r.referrer_db AND o.oid = r.referrer_oid",
     };
 
+    /** Format of the part file that holds the references while both tables are written. */
+    static final String PART_FORMAT = "zodbcheck-refdb-part";
+
     private final Path path;
     private final Connection conn;
+    /**
+     * The references are written to a second file beside the database ({@code NAME-refs}) by the
+     * thread that passes them, while the objects go to the database itself: SQLite has one
+     * writer per file, and the two tables then take the time of the larger instead of the sum.
+     * {@link #finish} copies the part in (SQLite copies the records as they are) and removes it.
+     */
+    private final Path partPath;
+    private Connection partConn;
     private BulkInsert objects;
     private BulkInsert refs;
     private final List<String> databases = new ArrayList<>();
@@ -78,6 +89,11 @@ public final class SqliteRefDb implements ReferenceDatabase {
     private SqliteRefDb(Path path, Connection conn) {
         this.path = path;
         this.conn = conn;
+        this.partPath = partOf(path);
+    }
+
+    static Path partOf(Path path) {
+        return path.resolveSibling(path.getFileName() + "-refs");
     }
 
     /**
@@ -86,9 +102,26 @@ public final class SqliteRefDb implements ReferenceDatabase {
      * their {@code .index} files) whatever they hold.
      */
     public static SqliteRefDb create(Path path, List<Path> protectedFiles, String source) throws RefDbException {
+        Path part = partOf(path);
         for (Path p : protectedFiles) {
             if (same(path, p)) {
                 throw new RefDbException(path, "is a checked storage (or its index): refusing to write over it");
+            }
+            if (same(part, p)) {
+                throw new RefDbException(path, "the file beside it for the references while they are written, "
+                        + part + ", is a checked storage (or its index): refusing to write over it");
+            }
+        }
+        if (Files.exists(part, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            // left by a run that was killed: ours to replace; anything else is not
+            if (!isRefDb(part, PART_FORMAT)) {
+                throw new RefDbException(path, "the references are written to " + part + " first, which exists and is"
+                        + " not a part of a zodbcheck reference database: refusing to write over it");
+            }
+            try {
+                Files.delete(part);
+            } catch (IOException e) {
+                throw new RefDbException(path, "cannot replace " + part + ": " + e.getMessage());
             }
         }
         if (Files.exists(path)) {
@@ -110,6 +143,7 @@ public final class SqliteRefDb implements ReferenceDatabase {
         SqliteRefDb db = null;
         try {
             db = new SqliteRefDb(path, connect(path, false));
+            db.partConn = connect(part, false);
             // A run that fails or is interrupted leaves no half-written file behind (it would
             // answer wrongly, and the next -r would have to refuse it as not a reference database).
             db.cleanup = new Thread(db::deleteUnfinished, "zodbcheck-refdb-cleanup");
@@ -129,13 +163,14 @@ public final class SqliteRefDb implements ReferenceDatabase {
     }
 
     private void deleteUnfinished() {
-        if (!finished) {
-            try {
+        try {
+            Files.deleteIfExists(partPath);
+            if (!finished) {
                 Files.deleteIfExists(path);
                 Files.deleteIfExists(path.resolveSibling(path.getFileName() + "-journal"));
-            } catch (IOException ignored) {
-                // nothing more to do on the way out
             }
+        } catch (IOException ignored) {
+            // nothing more to do on the way out
         }
     }
 
@@ -171,6 +206,10 @@ public final class SqliteRefDb implements ReferenceDatabase {
 
     /** A SQLite file whose zodbcheck_meta table says it is ours. */
     static boolean isRefDb(Path path) {
+        return isRefDb(path, FORMAT);
+    }
+
+    private static boolean isRefDb(Path path, String format) {
         byte[] head = new byte[SQLITE_HEADER.length];
         try (InputStream in = Files.newInputStream(path)) {
             if (in.readNBytes(head, 0, head.length) != head.length || !Arrays.equals(head, SQLITE_HEADER)) {
@@ -181,7 +220,7 @@ public final class SqliteRefDb implements ReferenceDatabase {
         }
         try (Connection c = connect(path, true); Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT value FROM zodbcheck_meta WHERE key = 'format'")) {
-            return rs.next() && FORMAT.equals(rs.getString(1));
+            return rs.next() && format.equals(rs.getString(1));
         } catch (SQLException e) {
             return false;
         }
@@ -237,19 +276,18 @@ public final class SqliteRefDb implements ReferenceDatabase {
     }
 
     private void createSchema(String source) throws SQLException {
-        try (Statement st = conn.createStatement()) {
-            // Written once, from scratch: no journal, no syncing, one transaction.
-            st.execute("PRAGMA journal_mode = OFF");
-            st.execute("PRAGMA synchronous = OFF");
-            st.execute("PRAGMA locking_mode = EXCLUSIVE");
-            // Building the indexes sorts every row: let it sort in memory.
-            st.execute("PRAGMA temp_store = MEMORY");
-            st.execute("PRAGMA cache_size = -65536");
+        try (Statement st = conn.createStatement(); Statement part = partConn.createStatement()) {
+            pragmas(st);
+            pragmas(part);
             for (String sql : SCHEMA) {
                 st.execute(sql);
             }
+            part.execute(SCHEMA[0]);
+            part.execute(SCHEMA[2]); // the same table, so that finish copies its records as they are
+            part.execute("INSERT INTO zodbcheck_meta VALUES ('format', '" + PART_FORMAT + "')");
         }
         conn.setAutoCommit(false);
+        partConn.setAutoCommit(false);
         try (PreparedStatement meta = conn.prepareStatement("INSERT INTO zodbcheck_meta VALUES (?, ?)")) {
             for (String[] kv : new String[][] {{"format", FORMAT}, {"version", Integer.toString(VERSION)},
                 {"created", Instant.now().toString()}, {"source", source}}) {
@@ -260,8 +298,17 @@ public final class SqliteRefDb implements ReferenceDatabase {
         }
         objects = new BulkInsert(conn, "objects", List.of("db", "class", "reachable", "state"),
                 List.of("oid", "tid", "pos", "size"));
-        refs = new BulkInsert(conn, "refs", List.of("referrer_db", "target_db", "form", "strong"),
+        refs = new BulkInsert(partConn, "refs", List.of("referrer_db", "target_db", "form", "strong"),
                 List.of("referrer_oid", "n", "target_oid"));
+    }
+
+    private static void pragmas(Statement st) throws SQLException {
+        // Written once, from scratch: no journal, no syncing, one transaction.
+        st.execute("PRAGMA journal_mode = OFF");
+        st.execute("PRAGMA synchronous = OFF");
+        st.execute("PRAGMA locking_mode = EXCLUSIVE");
+        st.execute("PRAGMA temp_store = MEMORY");
+        st.execute("PRAGMA cache_size = -65536");
     }
 
     @Override
@@ -293,6 +340,7 @@ public final class SqliteRefDb implements ReferenceDatabase {
         try {
             objects.flush();
             refs.flush();
+            copyPart();
             try (PreparedStatement meta = conn.prepareStatement("INSERT INTO zodbcheck_meta VALUES (?, ?)")) {
                 meta.setString(1, "databases");
                 meta.setString(2, String.join(" ", databases));
@@ -308,6 +356,33 @@ public final class SqliteRefDb implements ReferenceDatabase {
         } catch (SQLException e) {
             throw io(e);
         }
+    }
+
+    /**
+     * Copies the references from the part file into the database and removes the part. The
+     * tables are alike and the target empty, so SQLite moves the records without decoding them
+     * (its transfer optimisation), in key order. ATTACH needs no open transaction.
+     */
+    private void copyPart() throws SQLException, IOException {
+        refs.close();
+        partConn.commit();
+        partConn.close();
+        partConn = null;
+        conn.commit();
+        conn.setAutoCommit(true);
+        try (PreparedStatement attach = conn.prepareStatement("ATTACH DATABASE ? AS part")) {
+            attach.setString(1, partPath.toString());
+            attach.execute();
+        }
+        try (Statement st = conn.createStatement()) {
+            conn.setAutoCommit(false);
+            st.execute("INSERT INTO main.refs SELECT * FROM part.refs");
+            conn.commit();
+            conn.setAutoCommit(true);
+            st.execute("DETACH DATABASE part");
+        }
+        conn.setAutoCommit(false);
+        Files.delete(partPath);
     }
 
     @Override
@@ -379,6 +454,9 @@ public final class SqliteRefDb implements ReferenceDatabase {
             if (objects != null) {
                 objects.close();
                 refs.close();
+            }
+            if (partConn != null) {
+                partConn.close();
             }
             conn.close();
         } catch (SQLException e) {
