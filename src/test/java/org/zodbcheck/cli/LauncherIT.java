@@ -234,6 +234,7 @@ class LauncherIT {
         assertEquals(4, w.exit(), w.toString());
         assertTrue(w.err().endsWith("zodbcheck: " + refdb + ": not written (the check did not finish)\n"), w.err());
         assertTrue(Files.notExists(refdb), "an unfinished reference database is removed");
+        assertTrue(Files.notExists(dir.resolve("refs.db-refs")), "and the part file of its references");
     }
 
     /** --max-memory becomes the JVM's heap limit; it wins over ZODBCHECK_JAVA_OPTS. */

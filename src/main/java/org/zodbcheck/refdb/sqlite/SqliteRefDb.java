@@ -303,7 +303,9 @@ public final class SqliteRefDb implements ReferenceDatabase {
     }
 
     private static void pragmas(Statement st) throws SQLException {
-        // Written once, from scratch: no journal, no syncing, one transaction.
+        // Written once, from scratch: no journal, no syncing, one transaction. Pages of 16 KB
+        // (before the first table): fewer page splits while filling, a faster copy of the part.
+        st.execute("PRAGMA page_size = 16384");
         st.execute("PRAGMA journal_mode = OFF");
         st.execute("PRAGMA synchronous = OFF");
         st.execute("PRAGMA locking_mode = EXCLUSIVE");
