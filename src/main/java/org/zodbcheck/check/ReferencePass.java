@@ -31,6 +31,8 @@ final class ReferencePass {
     /** Edge flag: the reference is strong (the walk follows it). Low bits: the {@link RefForm}. */
     static final int STRONG = 0x40;
     static final int FORM_MASK = 0x0f;
+    /** {@code RefForm.values()} copies the array on every call; asked once per reference by {@code -r}. */
+    private static final RefForm[] FORMS = RefForm.values();
     private static final int CHUNK = 4 << 20;
     private static final int ZODB_MAX_PROTOCOL = 3;
     private static final int CACHE = 256;
@@ -269,7 +271,7 @@ final class ReferencePass {
     }
 
     static RefForm form(int flags) {
-        return RefForm.values()[flags & FORM_MASK];
+        return FORMS[flags & FORM_MASK];
     }
 
     /** What one part of the file yields; built by a worker, merged by the calling thread. */
