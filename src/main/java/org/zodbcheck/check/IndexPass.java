@@ -73,8 +73,8 @@ final class IndexPass {
     }
 
     /**
-     * Reads the headers of the first {@code bytes} of a storage and forgets them: run on the idle
-     * core while the command line is parsed, so that the JIT has this pass compiled when the
+     * Reads the headers of the first {@code bytes} of a storage and forgets them: run on another
+     * thread while the command line is parsed, so that the JIT has this pass compiled when the
      * check starts.
      */
     static StorageIndex warmUp(StorageFile file, long bytes) throws IOException {
