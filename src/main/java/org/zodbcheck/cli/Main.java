@@ -97,16 +97,23 @@ public final class Main implements Callable<Integer> {
      * Guesses which argument is the storage (the last large file named; a guess, used only to
      * warm the JIT up while picocli parses the command line).
      */
-    private static void warmUpAhead(String[] args) {
+    static Thread warmUpAhead(String[] args) {
+        for (String a : args) {
+            if (a.equals("--threads") || a.startsWith("--threads=")) {
+                return null; // the operator chose how many threads the check may use
+            }
+        }
         for (int i = args.length - 1; i > 0; i--) {
             try {
-                if (org.zodbcheck.check.CheckRefs.warmUpAhead(java.nio.file.Path.of(args[i])) != null) {
-                    return;
+                Thread t = org.zodbcheck.check.CheckRefs.warmUpAhead(java.nio.file.Path.of(args[i]));
+                if (t != null) {
+                    return t;
                 }
             } catch (java.nio.file.InvalidPathException e) {
                 // not a path: picocli will say what it is
             }
         }
+        return null;
     }
 
     private static long heapMegabytes() {
