@@ -129,8 +129,6 @@ public final class CheckRefs {
     private Reachability reach;
     private Memory memory;
 
-    /** Storages smaller than this are checked before a warm-up would have helped. */
-    private static final long WARM_UP_ABOVE = 32L << 20;
     private static final long WARM_UP_BYTES = 8L << 20;
 
     /**
@@ -145,7 +143,7 @@ public final class CheckRefs {
     public static Thread warmUpAhead(Path storage) {
         try {
             if (storage == null || !java.nio.file.Files.isRegularFile(storage)
-                    || java.nio.file.Files.size(storage) <= WARM_UP_ABOVE) {
+                    || java.nio.file.Files.size(storage) <= ReferencePass.WARM_UP_ABOVE) {
                 return null;
             }
         } catch (IOException | SecurityException e) {
@@ -209,7 +207,8 @@ public final class CheckRefs {
             List<Reachability.CrossEdge> cross = resolveCrossReferences();
             walk(cross);
             long t3 = System.nanoTime();
-            Future<long[]> garbageCounts = options.listGarbage() ? null : beside(pool, this::garbageCounts);
+            // listed, the garbage becomes findings, which only this thread adds: counted, it runs beside
+            Future<long[]> garbageCounts = options.listGarbage() ? null : beside(pool, this::garbage);
             rootFindings();
             referenceFindings(await(suspects));
             recordFindings();
@@ -774,19 +773,6 @@ public final class CheckRefs {
         records.release();
         phantoms.release();
         return out;
-    }
-
-    /** The garbage of each database, counted only (without {@code --list-garbage}). */
-    private long[] garbageCounts() {
-        long[] counts = new long[dbs.size()];
-        for (Db db : dbs) {
-            for (int idx = 0; idx < db.records(); idx++) {
-                if (db.index.hasData(idx) && !reach.reachable(db.number, idx)) {
-                    counts[db.number]++;
-                }
-            }
-        }
-        return counts;
     }
 
     /** Runs {@code task} on a pool thread, or at once without a pool. */

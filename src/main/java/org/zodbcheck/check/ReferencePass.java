@@ -36,8 +36,11 @@ final class ReferencePass {
     private static final int CHUNK = 4 << 20;
     private static final int ZODB_MAX_PROTOCOL = 3;
     private static final int CACHE = 256;
-    /** Storages larger than this first warm the JIT up (see {@link PickleWarmup}). */
-    private static final long WARM_UP_ABOVE = 32L << 20;
+    /**
+     * Storages larger than this first warm the JIT up (see {@link PickleWarmup}, and
+     * {@link CheckRefs#warmUpAhead} for the first pass); smaller ones are checked before it helps.
+     */
+    static final long WARM_UP_ABOVE = 32L << 20;
 
     /** A reference into another database. */
     record CrossRef(int from, String db, long oid, RefForm form, int index) {
