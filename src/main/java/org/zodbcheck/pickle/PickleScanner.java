@@ -41,27 +41,29 @@ public final class PickleScanner {
 
 
     // The dispatch loop switches on an opcode's kind, numbered by how often ZODB writes it (counted
-    // on the bench storages: BINPUT about 30 times per record, BINUNICODE 17, BINGET 6, ...). C1
-    // compiles a switch into compare-and-branch tests in key order, not a jump table, so a switch
-    // on the opcode itself tested BINPUT ('q') after some thirty others.
-    private static final int K_PUT = 0;
-    private static final int K_STRING4 = 1;
-    private static final int K_GET = 2;
-    private static final int K_TUPLE123 = 3;
-    private static final int K_BINPERSID = 4;
-    private static final int K_STRING1 = 5;
-    private static final int K_FIXED = 6;
-    private static final int K_MARK = 7;
-    private static final int K_ITEMS = 8;
-    private static final int K_ITEM = 9;
+    // on the bench storages, per 100 opcodes: BINPUT 34, BINUNICODE 16-20, the fixed-size ones
+    // 9-13, TUPLE1-3 6, BINGET 4-6, ...), leaving out the BINPUTs right after a value, which the
+    // loop takes without a dispatch. C1 compiles a switch into compare-and-branch tests in key
+    // order, not a jump table, so a switch on the opcode itself tested BINUNICODE ('X') after some
+    // thirty others.
+    private static final int K_STRING4 = 0;
+    private static final int K_FIXED = 1;
+    private static final int K_TUPLE123 = 2;
+    private static final int K_GET = 3;
+    private static final int K_STRING1 = 4;
+    private static final int K_BINPERSID = 5;
+    private static final int K_MARK = 6;
+    private static final int K_STOP = 7;
+    private static final int K_PROTO = 8;
+    private static final int K_ITEMS = 9;
     private static final int K_GLOBAL = 10;
-    private static final int K_EMPTY_TUPLE = 11;
-    private static final int K_REDUCE = 12;
-    private static final int K_BUILD = 13;
-    private static final int K_PROTO = 14;
-    private static final int K_STOP = 15;
-    private static final int K_EMPTY_LIST = 16;
-    private static final int K_LONG1 = 17;
+    private static final int K_PUT = 11;
+    private static final int K_ITEM = 12;
+    private static final int K_REDUCE = 13;
+    private static final int K_BUILD = 14;
+    private static final int K_EMPTY_TUPLE = 15;
+    private static final int K_LONG1 = 16;
+    private static final int K_EMPTY_LIST = 17;
     private static final int K_COLLECTION = 18;
     private static final int K_LINE = 19;
     /** Everything else: {@link #rareOp}. */
@@ -190,6 +192,7 @@ public final class PickleScanner {
      *     tell what and where, and the ids found before the error were still reported
      */
     public boolean scan(byte[] data, int off, int len, ReferenceSink sink) {
+        java.util.Objects.checkFromIndexSize(off, len, data.length); // the scanner reads in[off, off + len) unchecked
         resetRecord(data, off, len, sink);
         try {
             pickleNo = 0;
@@ -255,6 +258,7 @@ public final class PickleScanner {
                 }
                 int opPos = p;
                 int op = in[p++] & 0xff;
+                long v; // the value an opcode pushes; opcodes that push none continue the loop
                 switch (KIND[op]) {
                     case K_PUT -> { // BINPUT, LONG_BINPUT
                         long i;
@@ -287,6 +291,7 @@ public final class PickleScanner {
                             memoPutFar(i, stack[sp - 1]);
                             memo = this.memo;
                         }
+                        continue;
                     }
                     case K_STRING4 -> { // BINUNICODE, BINBYTES, BINSTRING: 4-byte length
                         if (end - p < 4) {
@@ -303,7 +308,16 @@ public final class PickleScanner {
                         }
                         int e = p + (int) n;
                         if (op == 'X') {
-                            int a = asciiEnd(in, p, e);
+                            // Utf8.asciiEnd, written out for C1; scan() checked that end <= in.length
+                            int a = p;
+                            if (Utf8.UNSAFE != null) {
+                                while (e - a >= 8 && (Utf8.UNSAFE.getLong(in, Utf8.BYTES + a) & Utf8.HIGH_BITS) == 0) {
+                                    a += 8;
+                                }
+                            }
+                            while (a < e && in[a] >= 0) {
+                                a++;
+                            }
                             if (a < e && !Utf8.validFrom(in, a, e)) {
                                 throw badText(p);
                             }
@@ -312,10 +326,7 @@ public final class PickleScanner {
                         long h = n > KEEP ? handle(op == 'X' ? T_LONG_STR : T_LONG_BYTES, n)
                                 : handle(op == 'X' ? T_STR : T_BYTES, ((long) p << 16) | n);
                         p = e;
-                        if (sp == stack.length) {
-                            stack = growStack(sp);
-                        }
-                        stack[sp++] = h;
+                        v = h;
                     }
                     case K_STRING1 -> { // SHORT_BINSTRING, SHORT_BINBYTES, SHORT_BINUNICODE
                         if (p >= end) {
@@ -326,7 +337,7 @@ public final class PickleScanner {
                             throw truncated();
                         }
                         if (op == 0x8c) {
-                            int a = asciiEnd(in, p, p + n);
+                            int a = Utf8.asciiEnd(in, p, p + n);
                             if (a < p + n && !Utf8.validFrom(in, a, p + n)) {
                                 throw badText(p);
                             }
@@ -334,10 +345,7 @@ public final class PickleScanner {
                         long h = n > KEEP ? handle(op == 0x8c ? T_LONG_STR : T_LONG_BYTES, n)
                                 : handle(op == 0x8c ? T_STR : T_BYTES, ((long) p << 16) | n);
                         p += n;
-                        if (sp == stack.length) {
-                            stack = growStack(sp);
-                        }
-                        stack[sp++] = h;
+                        v = h;
                     }
                     case K_GET -> { // BINGET, LONG_BINGET
                         long i;
@@ -358,10 +366,7 @@ public final class PickleScanner {
                         if (h == T_ABSENT) {
                             h = memoGet(i);
                         }
-                        if (sp == stack.length) {
-                            stack = growStack(sp);
-                        }
-                        stack[sp++] = h;
+                        v = h;
                     }
                     case K_MARK -> { // MARK
                         if (nmarks == marks.length) {
@@ -369,6 +374,7 @@ public final class PickleScanner {
                         }
                         marks[nmarks++] = sp;
                         fence = sp;
+                        continue;
                     }
                     case K_STOP -> { // STOP
                         if (sp <= fence) {
@@ -384,10 +390,7 @@ public final class PickleScanner {
                             throw truncated();
                         }
                         p += n;
-                        if (sp == stack.length) {
-                            stack = growStack(sp);
-                        }
-                        stack[sp++] = op == 'N' ? NONE : OPAQUE;
+                        v = op == 'N' ? NONE : OPAQUE;
                     }
                     case K_LONG1 -> { // LONG1
                         if (p >= end) {
@@ -398,10 +401,7 @@ public final class PickleScanner {
                             throw truncated();
                         }
                         p += n;
-                        if (sp == stack.length) {
-                            stack = growStack(sp);
-                        }
-                        stack[sp++] = OPAQUE;
+                        v = OPAQUE;
                     }
                     case K_TUPLE123 -> { // TUPLE1, TUPLE2, TUPLE3 (newTuple, written out)
                         int n = op - 0x84;
@@ -415,7 +415,7 @@ public final class PickleScanner {
                         sp -= n;
                         System.arraycopy(stack, sp, tupleItems, t * 3, n);
                         tupleSize[t] = n;
-                        stack[sp++] = handle(T_TUPLE, t);
+                        v = handle(T_TUPLE, t);
                     }
                     case K_COLLECTION -> { // TUPLE, LIST, DICT: the items after the mark
                         if (nmarks == 1) {
@@ -423,7 +423,6 @@ public final class PickleScanner {
                         }
                         int m = marks[--nmarks];
                         fence = marks[nmarks - 1];
-                        long v;
                         if (op == 't') {
                             v = newTuple(m, sp - m);
                         } else if (op == 'l') {
@@ -438,10 +437,6 @@ public final class PickleScanner {
                             v = OPAQUE;
                         }
                         sp = m;
-                        if (sp == stack.length) {
-                            stack = growStack(sp);
-                        }
-                        stack[sp++] = v;
                     }
                     case K_LINE -> { // INT, LONG, FLOAT: a text line (Python 2 pickles write True as I01)
                         while (true) {
@@ -452,22 +447,13 @@ public final class PickleScanner {
                                 break;
                             }
                         }
-                        if (sp == stack.length) {
-                            stack = growStack(sp);
-                        }
-                        stack[sp++] = OPAQUE;
+                        v = OPAQUE;
                     }
                     case K_EMPTY_TUPLE -> { // EMPTY_TUPLE
-                        if (sp == stack.length) {
-                            stack = growStack(sp);
-                        }
-                        stack[sp++] = newTuple(0, 0);
+                        v = newTuple(0, 0);
                     }
                     case K_EMPTY_LIST -> { // EMPTY_LIST
-                        if (sp == stack.length) {
-                            stack = growStack(sp);
-                        }
-                        stack[sp++] = newList();
+                        v = newList();
                     }
                     case K_ITEMS -> { // SETITEMS, APPENDS, ADDITEMS: items after the mark go into the container before it
                         if (nmarks == 1) {
@@ -488,6 +474,7 @@ public final class PickleScanner {
                             }
                         }
                         sp = m;
+                        continue;
                     }
                     case K_ITEM -> { // SETITEM, APPEND
                         int first = op == 's' ? sp - 2 : sp - 1;
@@ -498,19 +485,21 @@ public final class PickleScanner {
                             append(stack[first - 1], stack[first]);
                         }
                         sp = first;
+                        continue;
                     }
                     case K_BUILD -> { // BUILD
                         if (sp - fence < 2) {
                             throw underflow();
                         }
                         sp--;
+                        continue;
                     }
                     case K_REDUCE -> { // REDUCE, NEWOBJ
                         if (sp - fence < 2) {
                             throw underflow();
                         }
                         sp -= 2;
-                        stack[sp++] = OPAQUE;
+                        v = OPAQUE;
                     }
                     case K_GLOBAL -> { // GLOBAL
                         this.p = p;
@@ -520,16 +509,14 @@ public final class PickleScanner {
                         } finally {
                             p = this.p;
                         }
-                        if (sp == stack.length) {
-                            stack = growStack(sp);
-                        }
-                        stack[sp++] = g;
+                        v = g;
                     }
                     case K_BINPERSID -> { // BINPERSID
                         if (sp <= fence) {
                             throw underflow();
                         }
                         stack[sp - 1] = persistentId(stack[sp - 1], opPos);
+                        continue;
                     }
                     case K_PROTO -> { // PROTO
                         if (p >= end) {
@@ -540,6 +527,7 @@ public final class PickleScanner {
                             throw unsupportedProtocol(proto);
                         }
                         protocol = Math.max(protocol, proto);
+                        continue;
                     }
                     default -> {
                         this.p = p;
@@ -555,7 +543,25 @@ public final class PickleScanner {
                         }
                         stack = this.stack;
                         memo = this.memo;
+                        continue;
                     }
+                }
+                if (sp == stack.length) {
+                    stack = growStack(sp);
+                }
+                stack[sp++] = v;
+                // Python's pickler memoizes almost every value it writes: a BINPUT follows a third
+                // of all opcodes. Taking it here, without a dispatch, is the hot path.
+                if (end - p > 1 && in[p] == 'q') {
+                    int slot = in[p + 1] & 0xff; // < 256: memo.length is at least 4096
+                    if (memo[slot] == T_ABSENT) {
+                        memoCount++;
+                        if (slot >= memoHigh) {
+                            memoHigh = slot + 1;
+                        }
+                    }
+                    memo[slot] = v;
+                    p += 2;
                 }
             }
         } finally {
@@ -648,19 +654,6 @@ public final class PickleScanner {
                 throw new Bad(String.format("invalid load key, '\\x%02x'", op));
             }
         }
-    }
-
-    /**
-     * End of the ASCII prefix of {@code b[from, to)}. Text must be UTF-8 as Python decodes it
-     * ("surrogatepass"), or ZODB cannot load the object; most of it is ASCII, checked by this
-     * loop, which is small enough for the JIT to inline.
-     */
-    private static int asciiEnd(byte[] b, int from, int to) {
-        int i = from;
-        while (i < to && b[i] >= 0) {
-            i++;
-        }
-        return i;
     }
 
     // Exceptions are built out of line: it keeps the dispatch loop small for the JIT.

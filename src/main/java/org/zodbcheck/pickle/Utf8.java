@@ -6,27 +6,70 @@ final class Utf8 {
     }
 
     /**
-     * Whether {@code b[off, off + len)} decodes with {@code errors="surrogatepass"}. A plain loop
-     * over the ASCII prefix: with the C1 compiler the launcher uses, it beats reading eight bytes
-     * at a time through a VarHandle.
+     * The JDK's unchecked memory access, or null where the JVM has none: the ASCII loops test
+     * eight bytes of text with one load (x86-64 and AArch64 load unaligned words). The C1 compiler the launcher uses turns
+     * {@code Unsafe.getLong} into a single load, while it reaches the load behind a VarHandle or a
+     * ByteBuffer through calls it does not inline (both were no faster than the plain loop). Text
+     * is up to half of a storage's bytes (docs/PERFORMANCE.md).
      */
-    static boolean valid(byte[] b, int off, int len) {
-        int end = off + len;
-        for (int i = off; i < end; i++) {
-            if (b[i] < 0) {
-                return validFrom(b, i, end);
-            }
+    static final sun.misc.Unsafe UNSAFE = unsafe();
+    static final long BYTES = UNSAFE == null ? 0 : UNSAFE.arrayBaseOffset(byte[].class);
+    /** The top bit of each of eight bytes: a word of ASCII has none of them. */
+    static final long HIGH_BITS = 0x8080_8080_8080_8080L;
+
+    private static sun.misc.Unsafe unsafe() {
+        try {
+            java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
+            f.setAccessible(true);
+            sun.misc.Unsafe u = (sun.misc.Unsafe) f.get(null);
+            return u.arrayIndexScale(byte[].class) == 1 ? u : null;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            return null; // the byte loops do the same work, more slowly
         }
-        return true;
     }
 
-    /** The general case, from the first byte that is not ASCII. */
+    /** Whether {@code b[off, off + len)} decodes with {@code errors="surrogatepass"}. */
+    static boolean valid(byte[] b, int off, int len) {
+        java.util.Objects.checkFromIndexSize(off, len, b.length);
+        int end = off + len;
+        int i = asciiEnd(b, off, end);
+        return i == end || validFrom(b, i, end);
+    }
+
+    /**
+     * The first index in {@code [from, to)} of a byte that is not ASCII, or {@code to}. The caller
+     * has checked that {@code 0 <= from <= to <= b.length}: the word loads are not checked.
+     * Its word loop is written out in {@link #validFrom} and in the scanner's BINUNICODE: C1
+     * inlines only methods of up to 35 bytecodes, and a call per string costs more than it saves.
+     */
+    static int asciiEnd(byte[] b, int from, int to) {
+        int i = from;
+        if (UNSAFE != null) {
+            while (to - i >= 8 && (UNSAFE.getLong(b, BYTES + i) & HIGH_BITS) == 0) {
+                i += 8;
+            }
+        }
+        while (i < to && b[i] >= 0) {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * The general case, from the first byte that is not ASCII. The caller has checked that
+     * {@code 0 <= from <= end <= b.length}.
+     */
     static boolean validFrom(byte[] b, int from, int end) {
         int i = from;
         while (i < end) {
             int c = b[i] & 0xff;
             if (c < 0x80) {
                 i++;
+                if (UNSAFE != null) { // asciiEnd's word loop
+                    while (end - i >= 8 && (UNSAFE.getLong(b, BYTES + i) & HIGH_BITS) == 0) {
+                        i += 8;
+                    }
+                }
                 continue;
             }
             int n;

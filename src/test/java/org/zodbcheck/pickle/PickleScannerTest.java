@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -1140,6 +1141,39 @@ class PickleScannerTest {
         assertEquals("persistent-class:0x04", r.className);
     }
 
+    /**
+     * BINUNICODE text of every length up to 40 with a byte that is not ASCII at every position:
+     * the record fails exactly when that byte is invalid, and the text's last byte is the
+     * record's last before the STOP or the array's end (the scanner tests eight bytes at a time).
+     */
+    @Test
+    void binunicodeWithABadByteAtEveryPosition() {
+        for (int len = 0; len <= 40; len++) {
+            for (int at = -1; at < len; at++) {
+                byte[] text = new byte[len];
+                Arrays.fill(text, (byte) 'x');
+                if (at >= 0) {
+                    text[at] = (byte) 0xff;
+                }
+                Pk p = cls().proto(3).op('X').u4(len);
+                int textAt = p.size();
+                byte[] rec = p.raw(text).stop().bytes();
+                Result r = scan(rec);
+                String where = "len " + len + " at " + at;
+                if (at < 0) {
+                    assertTrue(r.ok, where + ": " + r.error);
+                } else {
+                    assertEquals("'utf-8' codec can't decode the text at offset " + textAt, r.error, where);
+                }
+                // cut inside the text: truncated, whatever the bytes after the cut
+                if (len > 0) {
+                    byte[] cut = Arrays.copyOf(rec, textAt + len - 1);
+                    assertEquals("pickle data was truncated", scan(cut).error, where);
+                }
+            }
+        }
+    }
+
     @Test
     void otherErrors() {
         // bad UTF-8 in BINUNICODE and SHORT_BINUNICODE and BINUNICODE8: offset of the text
@@ -2081,6 +2115,56 @@ class PickleScannerTest {
             assertFalse(valid(0xe2, 0x82, 0x41), "bad continuation");
             assertFalse(valid(0xf0, 0x9f, 0x98, 0xc0), "bad continuation");
             assertFalse(valid('a', 0xc3), "truncated at the end");
+        }
+
+        /**
+         * The ASCII loops test eight bytes at a time: a byte that is not ASCII at every position of
+         * text of every length up to 40, at every alignment, is found exactly where it is, and
+         * no word is read across the text's end: the bytes after it are ASCII (a word read across
+         * would run past the end) or not (it would stop early, which only costs time).
+         */
+        @Test
+        void everyPositionOfTheFirstByteThatIsNotAscii() {
+            for (int len = 0; len <= 40; len++) {
+                for (int at = -1; at < len; at++) {
+                    for (int k = 0; k < 18; k++) {
+                        int off = k % 9;
+                        byte[] b = new byte[off + len + 9];
+                        Arrays.fill(b, k < 9 ? (byte) 'A' : (byte) 0xff);
+                        for (int i = 0; i < len; i++) {
+                            b[off + i] = (byte) ('a' + i % 26);
+                        }
+                        if (at >= 0) {
+                            b[off + at] = (byte) 0x80; // a lone continuation byte
+                        }
+                        String where = "len " + len + " at " + at + " off " + off + " padding " + b[b.length - 1];
+                        assertEquals(at < 0 ? off + len : off + at, Utf8.asciiEnd(b, off, off + len), where);
+                        assertEquals(at < 0, Utf8.valid(b, off, len), where);
+                        if (at >= 0 && at + 1 < len) {
+                            // a valid 'é' there, then ASCII to the end: valid; a bad byte after it: not
+                            b[off + at] = (byte) 0xc3;
+                            b[off + at + 1] = (byte) 0xa9;
+                            assertTrue(Utf8.valid(b, off, len), where);
+                            assertTrue(Utf8.validFrom(b, off + at, off + len), where);
+                            for (int bad = at + 2; bad < len; bad++) {
+                                byte keep = b[off + bad];
+                                b[off + bad] = (byte) 0xbf;
+                                assertFalse(Utf8.valid(b, off, len), where + " bad " + bad);
+                                b[off + bad] = keep;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        @Test
+        void rangesOutsideTheArrayAreRefused() {
+            byte[] b = "0123456789abcdef".getBytes(ISO_8859_1);
+            assertThrows(IndexOutOfBoundsException.class, () -> Utf8.valid(b, 9, 8));
+            assertThrows(IndexOutOfBoundsException.class, () -> Utf8.valid(b, -1, 4));
+            assertThrows(IndexOutOfBoundsException.class, () -> new PickleScanner().scan(b, 9, 8, pid -> { }));
+            assertThrows(IndexOutOfBoundsException.class, () -> new PickleScanner().scan(b, -1, 4, pid -> { }));
         }
 
         /**
