@@ -310,8 +310,8 @@ public final class PickleScanner {
                         if (op == 'X') {
                             // Utf8.asciiEnd, written out for C1; scan() checked that end <= in.length
                             int a = p;
-                            if (Utf8.UNSAFE != null) {
-                                while (e - a >= 8 && (Utf8.UNSAFE.getLong(in, Utf8.BYTES + a) & Utf8.HIGH_BITS) == 0) {
+                            if (Words.AVAILABLE) {
+                                while (e - a >= 8 && (Words.word(in, a) & Words.HIGH_BITS) == 0) {
                                     a += 8;
                                 }
                             }

@@ -5,29 +5,6 @@ final class Utf8 {
     private Utf8() {
     }
 
-    /**
-     * The JDK's unchecked memory access, or null where the JVM has none: the ASCII loops test
-     * eight bytes of text with one load (x86-64 and AArch64 load unaligned words). The C1 compiler the launcher uses turns
-     * {@code Unsafe.getLong} into a single load, while it reaches the load behind a VarHandle or a
-     * ByteBuffer through calls it does not inline (both were no faster than the plain loop). Text
-     * is up to half of a storage's bytes (docs/PERFORMANCE.md).
-     */
-    static final sun.misc.Unsafe UNSAFE = unsafe();
-    static final long BYTES = UNSAFE == null ? 0 : UNSAFE.arrayBaseOffset(byte[].class);
-    /** The top bit of each of eight bytes: a word of ASCII has none of them. */
-    static final long HIGH_BITS = 0x8080_8080_8080_8080L;
-
-    private static sun.misc.Unsafe unsafe() {
-        try {
-            java.lang.reflect.Field f = sun.misc.Unsafe.class.getDeclaredField("theUnsafe");
-            f.setAccessible(true);
-            sun.misc.Unsafe u = (sun.misc.Unsafe) f.get(null);
-            return u.arrayIndexScale(byte[].class) == 1 ? u : null;
-        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
-            return null; // the byte loops do the same work, more slowly
-        }
-    }
-
     /** Whether {@code b[off, off + len)} decodes with {@code errors="surrogatepass"}. */
     static boolean valid(byte[] b, int off, int len) {
         java.util.Objects.checkFromIndexSize(off, len, b.length);
@@ -38,14 +15,14 @@ final class Utf8 {
 
     /**
      * The first index in {@code [from, to)} of a byte that is not ASCII, or {@code to}. The caller
-     * has checked that {@code 0 <= from <= to <= b.length}: the word loads are not checked.
-     * Its word loop is written out in {@link #validFrom} and in the scanner's BINUNICODE: C1
-     * inlines only methods of up to 35 bytecodes, and a call per string costs more than it saves.
+     * has checked that {@code 0 <= from <= to <= b.length} ({@link Words}). Written out in
+     * {@link #validFrom} and in the scanner's BINUNICODE: C1 inlines only methods of up to 35
+     * bytecodes, and a call per string costs more than the word loads save.
      */
     static int asciiEnd(byte[] b, int from, int to) {
         int i = from;
-        if (UNSAFE != null) {
-            while (to - i >= 8 && (UNSAFE.getLong(b, BYTES + i) & HIGH_BITS) == 0) {
+        if (Words.AVAILABLE) {
+            while (to - i >= 8 && (Words.word(b, i) & Words.HIGH_BITS) == 0) {
                 i += 8;
             }
         }
@@ -63,10 +40,10 @@ final class Utf8 {
         int i = from;
         while (i < end) {
             int c = b[i] & 0xff;
-            if (c < 0x80) {
+            if (c < 0x80) { // asciiEnd's word loop, written out
                 i++;
-                if (UNSAFE != null) { // asciiEnd's word loop
-                    while (end - i >= 8 && (UNSAFE.getLong(b, BYTES + i) & HIGH_BITS) == 0) {
+                if (Words.AVAILABLE) {
+                    while (end - i >= 8 && (Words.word(b, i) & Words.HIGH_BITS) == 0) {
                         i += 8;
                     }
                 }

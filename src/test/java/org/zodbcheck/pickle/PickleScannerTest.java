@@ -920,6 +920,38 @@ class PickleScannerTest {
         assertArrayEquals("ZODB.blob\nBlob".getBytes(ISO_8859_1), s.classBytes());
     }
 
+    /**
+     * GLOBAL reads its two lines eight bytes at a time, and classHash hashes eight at a time:
+     * names of every length up to 40 give the class, a name cut before its newline is truncated,
+     * and the hash depends on the name only (alone, embedded, or built by STACK_GLOBAL).
+     */
+    @Test
+    void globalNamesOfEveryLength() {
+        java.util.Set<Long> hashes = new java.util.HashSet<>();
+        for (int len = 1; len <= 40; len++) {
+            String module = "abcdefghijklmnopqrstuvwxyz0123456789ABCD".substring(0, len);
+            String name = "K" + module;
+            byte[] rec = cat(pk().proto(2).global(module, name).stop().bytes(), pk().none().stop().bytes());
+            Result r = scanOk(rec);
+            assertEquals(module + "." + name, r.className, "len " + len);
+            byte[] stacked = cat(pk().proto(4).text1(module).text1(name).op(0x93).stop().bytes(),
+                    pk().none().stop().bytes());
+            Result q = scanOk(stacked);
+            assertEquals(r.className, q.className);
+            assertEquals(r.classHash, q.classHash, "GLOBAL and STACK_GLOBAL, len " + len);
+            assertTrue(hashes.add(r.classHash), "a new hash for len " + len);
+            int firstNewline = 3 + len;
+            byte[] cut = Arrays.copyOf(rec, firstNewline);
+            assertEquals("pickle data was truncated (no newline)", scanBad(cut).error, "len " + len);
+            // newlines right after the cut must not be seen
+            byte[] lines = new byte[cut.length + 16];
+            Arrays.fill(lines, (byte) '\n');
+            System.arraycopy(cut, 0, lines, 0, cut.length);
+            assertEquals("pickle data was truncated (no newline)", run(new PickleScanner(), lines, 0, cut.length).error,
+                    "len " + len);
+        }
+    }
+
     @Test
     void format34RootRecordAt3551() {
         assertEquals(221, ROOT_3551.length);
