@@ -20,7 +20,11 @@ import java.nio.file.StandardOpenOption;
  * is killed. The checked storage is never among these files.
  */
 public final class Memory {
-    /** Everything on the heap: small runs, tests, tables that never grow large. */
+    /**
+     * Everything on the heap: small runs, tests, tables that never grow large. It keeps no count
+     * ({@link #heapBytes} is 0): every such table of the JVM shares it, so a count would say
+     * nothing about one run, and taking it would make all their threads wait for one lock.
+     */
     public static final Memory HEAP = new Memory(Long.MAX_VALUE, null);
 
     private final long budget;
@@ -52,25 +56,35 @@ public final class Memory {
     }
 
     /** Takes {@code bytes} of the heap budget; false (nothing taken) when they do not fit and spilling is possible. */
-    synchronized boolean take(long bytes) {
-        if (spillDir != null && heap + bytes > budget) {
-            return false;
+    boolean take(long bytes) {
+        if (this == HEAP) {
+            return true;
         }
-        heap += bytes;
-        return true;
+        synchronized (this) {
+            if (spillDir != null && heap + bytes > budget) {
+                return false;
+            }
+            heap += bytes;
+            return true;
+        }
     }
 
     /** Gives back heap taken for a table that is dropped. */
-    synchronized void give(long bytes) {
-        heap -= bytes;
+    void give(long bytes) {
+        if (this == HEAP) {
+            return;
+        }
+        synchronized (this) {
+            heap -= bytes;
+        }
     }
 
-    /** Bytes of heap the tables hold. */
+    /** Bytes of heap the tables hold (0 for {@link #HEAP}, which keeps no count). */
     public synchronized long heapBytes() {
         return heap;
     }
 
-    /** Bytes of the tables in spill files. */
+    /** Bytes of the spill pages made in this run; pages are never given back before its end. */
     public synchronized long spilledBytes() {
         return spilled;
     }

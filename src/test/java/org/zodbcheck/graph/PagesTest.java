@@ -90,6 +90,20 @@ class PagesTest {
     }
 
     @Test
+    void theSharedHeapKeepsNoCount() {
+        IntPages i = new IntPages(Memory.HEAP, 100);
+        i.ensure(3 * Pages.SIZE);
+        i.set(3 * Pages.SIZE - 1, 7);
+        assertEquals(7, i.get(3 * Pages.SIZE - 1));
+        assertEquals(0, Memory.HEAP.heapBytes());
+        assertEquals(0, Memory.HEAP.spilledBytes());
+        // a budget of its own counts
+        Memory m = new Memory(1 << 30, null);
+        new IntPages(m, 100).ensure(3 * Pages.SIZE);
+        assertEquals(3L * Pages.SIZE * Integer.BYTES, m.heapBytes());
+    }
+
+    @Test
     void trimGivesBackTheRoomOfTheFirstPage() {
         Memory m = new Memory(1 << 30, null);
         LongPages l = new LongPages(m, 10_000);
