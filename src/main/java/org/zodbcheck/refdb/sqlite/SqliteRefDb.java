@@ -45,17 +45,18 @@ public final class SqliteRefDb implements ReferenceDatabase {
 
     // Tables are filled first and indexed afterwards, which is much faster than keeping indexes
     // up to date row by row; the hex forms are computed by views, not stored.
-    private static final String[] SCHEMA = {
-        "CREATE TABLE zodbcheck_meta (key TEXT PRIMARY KEY, value TEXT)",
-        // Both tables are clustered on their key and filled in key order, so that SQLite appends
-        // and no index has to be sorted afterwards: objects on (db, oid), references on their
-        // target, the question the reference database answers.
-        "CREATE TABLE objects (db TEXT NOT NULL, oid INTEGER NOT NULL, class TEXT, tid INTEGER, pos INTEGER,"
-            + " size INTEGER, reachable INTEGER NOT NULL, state TEXT NOT NULL, PRIMARY KEY (db, oid)) WITHOUT ROWID",
-        "CREATE TABLE refs (referrer_db TEXT NOT NULL, referrer_oid INTEGER NOT NULL, n INTEGER NOT NULL,"
-            + " target_db TEXT NOT NULL, target_oid INTEGER NOT NULL, form TEXT NOT NULL, strong INTEGER NOT NULL,"
-            + " PRIMARY KEY (target_db, target_oid, referrer_db, referrer_oid, n)) WITHOUT ROWID",
-    };
+    private static final String META_TABLE = "CREATE TABLE zodbcheck_meta (key TEXT PRIMARY KEY, value TEXT)";
+    // Both tables are clustered on their key and filled in key order, so that SQLite appends
+    // and no index has to be sorted afterwards: objects on (db, oid), references on their
+    // target, the question the reference database answers.
+    private static final String OBJECTS_TABLE = "CREATE TABLE objects (db TEXT NOT NULL, oid INTEGER NOT NULL,"
+            + " class TEXT, tid INTEGER, pos INTEGER, size INTEGER, reachable INTEGER NOT NULL, state TEXT NOT NULL,"
+            + " PRIMARY KEY (db, oid)) WITHOUT ROWID";
+    private static final String REFS_TABLE = "CREATE TABLE refs (referrer_db TEXT NOT NULL,"
+            + " referrer_oid INTEGER NOT NULL, n INTEGER NOT NULL, target_db TEXT NOT NULL, target_oid INTEGER NOT NULL,"
+            + " form TEXT NOT NULL, strong INTEGER NOT NULL,"
+            + " PRIMARY KEY (target_db, target_oid, referrer_db, referrer_oid, n)) WITHOUT ROWID";
+    private static final String[] SCHEMA = {META_TABLE, OBJECTS_TABLE, REFS_TABLE};
     private static final String[] INDEXES = {
         "CREATE VIEW objects_hex AS SELECT db, " + REPR.replace("X", "oid") + " AS oid, class, "
             + REPR.replace("X", "tid") + " AS tid, pos, size, reachable, state FROM objects",
@@ -282,8 +283,8 @@ public final class SqliteRefDb implements ReferenceDatabase {
             for (String sql : SCHEMA) {
                 st.execute(sql);
             }
-            part.execute(SCHEMA[0]);
-            part.execute(SCHEMA[2]); // the same table, so that finish copies its records as they are
+            part.execute(META_TABLE);
+            part.execute(REFS_TABLE); // the same table, so that finish copies its records as they are
             part.execute("INSERT INTO zodbcheck_meta VALUES ('format', '" + PART_FORMAT + "')");
         }
         conn.setAutoCommit(false);
