@@ -11,21 +11,14 @@
 # docs/PERFORMANCE.md, so effects below about 5% cannot be told apart from the noise there.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$here/bench/lib.sh"
 [ $# -ge 1 ] || { sed -n '2,12p' "$0" >&2; exit 2; }
 commit="$1"; storage="${2:-large}"; rounds="${3:-30}"
-case "$storage" in
-    large|medium) storage="$here/bench/data/$storage/Data.fs" ;;
-esac
-[ -f "$storage" ] || { echo "ab-scanner.sh: $storage: no such file (bench/check-refs.sh unpacks large and medium)" >&2; exit 2; }
-work="$(mktemp -d)"
-cleanup() { git -C "$here" worktree remove --force "$work/base" > /dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-git -C "$here" worktree add -q --detach "$work/base" "$commit"
+storage="$(storage_path "$storage" ab-scanner.sh)"
+base_worktree "$commit"
 echo "compiling $commit and the work tree ..." >&2
-(cd "$work/base" && { mvn -B -q -o compile > "$work/build.log" 2>&1 || mvn -B -q compile > "$work/build.log" 2>&1; }) \
-    || { cat "$work/build.log" >&2; exit 2; }
-(cd "$here" && { mvn -B -q -o test-compile > "$work/build.log" 2>&1 || mvn -B -q test-compile > "$work/build.log" 2>&1; }) \
-    || { cat "$work/build.log" >&2; exit 2; }
+mvn_build "$work/base" compile
+mvn_build "$here" test-compile
 for side in base new; do
     classes="$work/base/target/classes"; [ $side = new ] && classes="$here/target/classes"
     javac -nowarn -d "$work/driver-$side" -cp "$classes" "$here/bench/ScanAll.java"

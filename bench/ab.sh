@@ -28,20 +28,12 @@ if [ $# -gt 0 ] && [ "$1" != "--" ]; then runs="$1"; shift; fi
 [ "${1:-}" = "--" ] && shift
 args=("$@")
 [ ${#args[@]} -gt 0 ] || args=(check-refs)
-case "$storage" in
-    large|medium) storage="$here/bench/data/$storage/Data.fs" ;;
-esac
-[ -f "$storage" ] || { echo "ab.sh: $storage: no such file (bench/check-refs.sh unpacks large and medium)" >&2; exit 2; }
+storage="$(storage_path "$storage" ab.sh)"
 [ -f "$here/target/zodbcheck.jar" ] || { echo "ab.sh: build first: mvn -B -q package -DskipTests" >&2; exit 2; }
 
-work="$(mktemp -d)"
-cleanup() { git -C "$here" worktree remove --force "$work/base" > /dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-git -C "$here" worktree add -q --detach "$work/base" "$commit"
+base_worktree "$commit"
 echo "building $commit ..." >&2
-(cd "$work/base" && mvn -B -q -o package -DskipTests > "$work/build.log" 2>&1 \
-    || mvn -B -q package -DskipTests > "$work/build.log" 2>&1) \
-    || { cat "$work/build.log" >&2; exit 2; }
+mvn_build "$work/base" package -DskipTests
 cat "$storage" > /dev/null; cat "$storage" > /dev/null
 
 run() {   # SIDE DIR N
