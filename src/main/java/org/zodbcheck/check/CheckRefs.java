@@ -9,7 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -210,7 +209,7 @@ public final class CheckRefs {
             // listed, the garbage becomes findings, which only this thread adds: counted, it runs beside
             Future<long[]> garbageCounts = options.listGarbage() ? null : beside(pool, this::garbage);
             rootFindings();
-            referenceFindings(await(suspects));
+            referenceFindings(Tasks.get(suspects));
             recordFindings();
             blobFindings();
             if (options.history()) {
@@ -218,7 +217,7 @@ public final class CheckRefs {
                 historyFindings();
                 phase("read the older revisions", t5, System.nanoTime());
             }
-            long[] garbage = garbageCounts != null ? await(garbageCounts) : garbage();
+            long[] garbage = garbageCounts != null ? Tasks.get(garbageCounts) : garbage();
             addReferrers();
             phase("walked the references", t2, t3);
             phase("made the findings", t3, System.nanoTime());
@@ -661,14 +660,14 @@ public final class CheckRefs {
             objects(orders, out);
         } catch (IOException | RuntimeException | Error e) {
             try {
-                await(refs); // the other thread still reads the orders
+                Tasks.get(refs); // the other thread still reads the orders
             } catch (IOException | RuntimeException | Error second) {
                 e.addSuppressed(second);
             }
             orders.forEach(IntPages::release);
             throw e;
         }
-        await(refs);
+        Tasks.get(refs);
         orders.forEach(IntPages::release);
     }
 
@@ -783,24 +782,6 @@ public final class CheckRefs {
         FutureTask<T> now = new FutureTask<>(task);
         now.run();
         return now;
-    }
-
-    /** The result of a task of {@link #beside}; what it threw is thrown here, as if it ran here. */
-    private static <T> T await(Future<T> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            if (e.getCause() instanceof Error error) {
-                throw error; // out of memory on the pool thread: reported as on this one
-            }
-            throw new IllegalStateException("a part of the check failed", e.getCause());
-        }
     }
 
     /** Counts unreachable objects with data per database, listing them if asked. */

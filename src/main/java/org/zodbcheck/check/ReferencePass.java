@@ -170,7 +170,7 @@ final class ReferencePass {
         }
         try {
             for (int i = 0; i < parts.size(); i++) {
-                ChunkResult r = done.take().get();
+                ChunkResult r = Tasks.get(done.take());
                 merge(r);
                 progress.at(r.end);
                 r.clear();
@@ -179,15 +179,6 @@ final class ReferencePass {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof Error error) {
-                throw error; // out of memory in a worker: reported as in the calling thread
-            }
-            throw new IllegalStateException("reference extraction failed", cause);
         }
     }
 
