@@ -21,6 +21,7 @@ storage_path() {   # NAME SCRIPT
 }
 
 # Runs a quiet Maven build in DIR, offline first (then online); on failure prints its log and exits 2.
+# The log goes to $work, so base_worktree must have run first.
 mvn_build() {   # DIR GOAL...
     local dir="$1"; shift
     (cd "$dir" && { mvn -B -q -o "$@" > "$work/build.log" 2>&1 || mvn -B -q "$@" > "$work/build.log" 2>&1; }) \
