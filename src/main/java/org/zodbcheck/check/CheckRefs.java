@@ -124,6 +124,10 @@ public final class CheckRefs {
     private final List<Db> dbs = new ArrayList<>();
     private final Map<String, Db> byName = new HashMap<>();
     private final List<Keyed> findings = new ArrayList<>();
+    private final Map<String, String> classNames = new HashMap<>();
+    /** What rescans the suspect objects (on the calling thread only): one for all of them. */
+    private PickleScanner detailScanner;
+    private RecordData detailData;
     private final Map<String, Double> phases = new LinkedHashMap<>();
     private Reachability reach;
     private Memory memory;
@@ -231,6 +235,9 @@ public final class CheckRefs {
             done = true;
             return graph;
         } finally {
+            if (detailData != null) {
+                detailData.close(); // its Inflater's native memory, at once
+            }
             if (pool != null) {
                 pool.shutdownNow();
             }
@@ -385,46 +392,79 @@ public final class CheckRefs {
     private record Ref(RefForm form, long oid, String db, String klass, int index) {
     }
 
-    /** Rescans one object and reports each bad target once, with every place it occurs. */
+    /** What the references of one finding share: the target and whether they are strong. */
+    private record Target(String db, long oid, boolean strong) {
+    }
+
+    /** The references of one finding: their target's database and node (-1 for a database not configured). */
+    private record Group(Db db, int node, List<Ref> refs) {
+    }
+
+    /**
+     * Rescans one object and reports each bad target once, with every place it occurs. Only the
+     * bad references are grouped: a suspect object usually has one among many good ones, and a
+     * storage with millions of dangling references should not pay for the others.
+     */
     private void detail(Db db, int idx) throws IOException {
         List<Ref> refs = scanRefs(db, idx);
         boolean reachable = reach.reachable(db.number, idx);
         Referrer referrer = referrer(db, idx);
         badCrossReferences(db, idx, refs, reachable, referrer);
-        Map<String, List<Ref>> byTarget = new LinkedHashMap<>();
+        Map<Target, Group> byTarget = new LinkedHashMap<>();
         for (Ref r : refs) {
             if (r.form() == RefForm.MALFORMED) {
                 continue;
             }
             String tdb = r.db() != null ? r.db() : db.database.name();
-            byTarget.computeIfAbsent(tdb + "\0" + r.oid() + "\0" + r.form().strong(), k -> new ArrayList<>()).add(r);
+            Target key = new Target(tdb, r.oid(), r.form().strong());
+            Group g = byTarget.get(key);
+            if (g == null) {
+                Db target = byName.get(tdb);
+                int node = target == null ? -1 : node(target, r.oid());
+                boolean bad = target == null ? r.form().strong() : cause(target, node) != null;
+                if (!bad) {
+                    continue;
+                }
+                g = new Group(target, node, new ArrayList<>(1));
+                byTarget.put(key, g);
+            }
+            g.refs().add(r);
         }
-        for (List<Ref> same : byTarget.values()) {
-            Ref first = same.get(0);
-            String tdbName = first.db() != null ? first.db() : db.database.name();
-            Db target = byName.get(tdbName);
+        for (Map.Entry<Target, Group> e : byTarget.entrySet()) {
+            Group g = e.getValue();
+            Ref first = g.refs().get(0);
             Kind kind;
             Cause cause = null;
             Long deleted = null;
-            if (target == null) {
-                if (!first.form().strong()) {
-                    continue;
-                }
+            if (g.db() == null) {
                 kind = Kind.BAD_DB;
             } else {
-                int node = node(target, first.oid());
-                cause = cause(target, node);
-                if (cause == null) {
-                    continue;
-                }
+                cause = cause(g.db(), g.node());
                 kind = !first.form().strong() ? Kind.WEAK_DANGLING : reachable ? Kind.POSKEYERROR : Kind.DANGLING;
-                deleted = cause == Cause.NO_DATA ? tidOf(target, node) : null;
+                deleted = cause == Cause.NO_DATA ? tidOf(g.db(), g.node()) : null;
             }
-            String klass = same.stream().map(Ref::klass).filter(k -> k != null).findFirst().orElse(null);
-            List<Integer> occurrences = same.stream().map(Ref::index).toList();
-            add(new ReferenceFinding(kind, tdbName, first.oid(), cause, referrer, reachable, first.form(), klass,
-                    deleted, occurrences), db.number, GROUP_OBJECT, referrer.pos());
+            String klass = null;
+            for (Ref r : g.refs()) {
+                if (r.klass() != null) {
+                    klass = r.klass();
+                    break;
+                }
+            }
+            add(new ReferenceFinding(kind, e.getKey().db(), first.oid(), cause, referrer, reachable, first.form(), klass,
+                    deleted, occurrences(g.refs())), db.number, GROUP_OBJECT, referrer.pos());
         }
+    }
+
+    /** Where the references of one finding occur: nearly always one place, kept in the JDK's smallest list. */
+    private static List<Integer> occurrences(List<Ref> same) {
+        if (same.size() == 1) {
+            return List.of(same.get(0).index());
+        }
+        List<Integer> at = new ArrayList<>(same.size());
+        for (Ref r : same) {
+            at.add(r.index());
+        }
+        return List.copyOf(at);
     }
 
     /**
@@ -446,7 +486,7 @@ public final class CheckRefs {
         for (List<Ref> same : byTarget.values()) {
             Ref first = same.get(0);
             add(new ReferenceFinding(Kind.BAD_XREF, first.db(), first.oid(), null, referrer, reachable, first.form(),
-                    first.klass(), null, same.stream().map(Ref::index).toList()), db.number, GROUP_OBJECT,
+                    first.klass(), null, occurrences(same)), db.number, GROUP_OBJECT,
                     referrer.pos());
         }
     }
@@ -454,13 +494,24 @@ public final class CheckRefs {
     private List<Ref> scanRefs(Db db, int idx) throws IOException {
         List<Ref> refs = new ArrayList<>();
         byte[] raw = loadData(db, idx);
-        RecordData data = new RecordData(options.maxRecord());
-        if (raw == null || !data.load(raw, 0, raw.length)) {
+        if (detailScanner == null) {
+            detailScanner = new PickleScanner();
+            detailData = new RecordData(options.maxRecord());
+        }
+        if (raw == null || !detailData.load(raw, 0, raw.length)) {
             return refs;
         }
-        new PickleScanner().scan(data.data(), data.off(), data.len(),
-                pid -> refs.add(new Ref(pid.form(), pid.oid(), pid.database(), pid.klass(), pid.index())));
+        detailScanner.scan(detailData.data(), detailData.off(), detailData.len(),
+                pid -> refs.add(new Ref(pid.form(), pid.oid(), pid.database(), shared(pid.klass()), pid.index())));
         return refs;
+    }
+
+    /**
+     * One copy of each class name a reference carries: findings keep them, and a storage with
+     * millions of dangling references names the same few classes millions of times.
+     */
+    private String shared(String klass) {
+        return klass == null ? null : classNames.computeIfAbsent(klass, k -> k);
     }
 
     /** The current data of an object (after backpointers), or {@code null} if too large to load. */

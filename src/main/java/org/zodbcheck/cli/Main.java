@@ -1,6 +1,5 @@
 package org.zodbcheck.cli;
 
-import java.io.BufferedWriter;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
@@ -43,8 +42,7 @@ public final class Main implements Callable<Integer> {
 
     /** Runs zodbcheck with the given streams and returns the exit code (for tests and {@link #main}). */
     public static int execute(String[] args, OutputStream stdout, OutputStream stderr) {
-        PrintWriter out = new PrintWriter(new BufferedWriter(
-                new OutputStreamWriter(stdout, StandardCharsets.UTF_8), 1 << 16), false);
+        PrintWriter out = new PrintWriter(new Utf8Writer(stdout), false);
         PrintWriter err = new PrintWriter(new OutputStreamWriter(stderr, StandardCharsets.UTF_8), true);
         CommandLine cl = new CommandLine(new Main());
         addSubcommands(cl, args);

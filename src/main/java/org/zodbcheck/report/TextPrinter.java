@@ -20,6 +20,8 @@ import org.zodbcheck.filestorage.Tid;
  */
 public final class TextPrinter implements Printer {
     private final PrintWriter out;
+    /** One builder for every line: a storage with millions of findings prints millions of lines. */
+    private final StringBuilder line = new StringBuilder(512);
 
     public TextPrinter(PrintWriter out) {
         this.out = out;
@@ -27,12 +29,20 @@ public final class TextPrinter implements Printer {
 
     @Override
     public void accept(Finding f) {
-        out.println(line(f));
+        line.setLength(0);
+        append(line, f);
+        line.append('\n');
+        out.append(line);
     }
 
     /** The text line of one finding. */
     public static String line(Finding f) {
-        StringBuilder sb = new StringBuilder();
+        StringBuilder sb = new StringBuilder(256);
+        append(sb, f);
+        return sb.toString();
+    }
+
+    private static void append(StringBuilder sb, Finding f) {
         sb.append(f.severity().label()).append(' ').append(f.kind().label()).append(' ');
         if (f instanceof ReferenceFinding r) {
             reference(sb, r);
@@ -43,29 +53,31 @@ public final class TextPrinter implements Printer {
         } else if (f instanceof BlobFinding b) {
             blob(sb, b);
         }
-        return sb.toString();
     }
 
     private static void reference(StringBuilder sb, ReferenceFinding r) {
-        sb.append(Values.target(r.db(), r.oid()));
+        target(sb, r.db(), r.oid());
         if (r.cause() != null) {
-            kv(sb, "cause", r.cause().label());
+            key(sb, "cause").append(r.cause().label());
         }
         if (r.deletedTid() != null) {
-            kv(sb, "deleted_tid", Tid.repr(r.deletedTid()));
+            key(sb, "deleted_tid");
+            Values.appendRepr(sb, r.deletedTid());
         }
         if (r.referrer() == null) {
-            kv(sb, "root", "true");
+            key(sb, "root").append(true);
         } else {
-            kv(sb, "referrer", Values.target(r.referrer().db(), r.referrer().oid()));
+            key(sb, "referrer");
+            target(sb, r.referrer().db(), r.referrer().oid());
             if (r.referrer().className() != null) {
                 kv(sb, "referrer_class", r.referrer().className());
             }
-            kv(sb, "referrer_tid", Tid.repr(r.referrer().tid()));
-            kv(sb, "referrer_pos", Long.toString(r.referrer().pos()));
-            kv(sb, "reachable", Boolean.toString(r.reachable()));
-            kv(sb, "ref", r.ref());
-            kv(sb, "form", r.form().label());
+            key(sb, "referrer_tid");
+            Values.appendRepr(sb, r.referrer().tid());
+            key(sb, "referrer_pos").append(r.referrer().pos());
+            key(sb, "reachable").append(r.reachable());
+            key(sb, "ref").append(r.ref());
+            key(sb, "form").append(r.form().label());
         }
         if (r.targetClass() != null) {
             kv(sb, "target_class", r.targetClass());
@@ -73,16 +85,17 @@ public final class TextPrinter implements Printer {
     }
 
     private static void object(StringBuilder sb, ObjectFinding o) {
-        sb.append(Values.target(o.db(), o.oid()));
+        target(sb, o.db(), o.oid());
         if (o.className() != null) {
             kv(sb, "class", o.className());
         }
-        kv(sb, "tid", Tid.repr(o.tid()));
-        kv(sb, "pos", Long.toString(o.pos()));
+        key(sb, "tid");
+        Values.appendRepr(sb, o.tid());
+        key(sb, "pos").append(o.pos());
         if (o.offset() != null) {
-            kv(sb, "offset", Long.toString(o.offset()));
+            key(sb, "offset").append(o.offset().longValue());
         }
-        kv(sb, "reachable", Boolean.toString(o.reachable()));
+        key(sb, "reachable").append(o.reachable());
         referrer(sb, o.referrer());
         kv(sb, "message", o.message());
     }
@@ -90,7 +103,8 @@ public final class TextPrinter implements Printer {
     /** The referrer of an object finding: where to look from. */
     private static void referrer(StringBuilder sb, Referrer r) {
         if (r != null) {
-            kv(sb, "referrer", Values.target(r.db(), r.oid()));
+            key(sb, "referrer");
+            target(sb, r.db(), r.oid());
             if (r.className() != null) {
                 kv(sb, "referrer_class", r.className());
             }
@@ -98,23 +112,32 @@ public final class TextPrinter implements Printer {
     }
 
     private static void structure(StringBuilder sb, StructureFinding s) {
-        sb.append(s.oid() != null ? Values.target(s.db(), s.oid()) : s.db());
+        if (s.oid() != null) {
+            target(sb, s.db(), s.oid());
+        } else {
+            sb.append(s.db());
+        }
         kv(sb, "file", s.file());
-        kv(sb, "pos", Long.toString(s.pos()));
-        kv(sb, "offset", Long.toString(s.offset()));
+        key(sb, "pos").append(s.pos());
+        key(sb, "offset").append(s.offset());
         kv(sb, "message", s.message());
     }
 
     private static void blob(StringBuilder sb, BlobFinding b) {
-        sb.append(b.oid() != null ? Values.target(b.db(), b.oid()) : b.db());
+        if (b.oid() != null) {
+            target(sb, b.db(), b.oid());
+        } else {
+            sb.append(b.db());
+        }
         if (b.tid() != null) {
-            kv(sb, "tid", Tid.repr(b.tid()));
+            key(sb, "tid");
+            Values.appendRepr(sb, b.tid());
         }
         if (b.pos() != null) {
-            kv(sb, "pos", Long.toString(b.pos()));
+            key(sb, "pos").append(b.pos().longValue());
         }
         if (b.oid() != null) {
-            kv(sb, "reachable", Boolean.toString(b.reachable()));
+            key(sb, "reachable").append(b.reachable());
         }
         referrer(sb, b.referrer());
         if (b.path() != null) {
@@ -123,7 +146,22 @@ public final class TextPrinter implements Printer {
         kv(sb, "message", b.message());
     }
 
+    /** {@code db:0x92}, as {@link Values#target}. */
+    private static void target(StringBuilder sb, String db, long oid) {
+        sb.append(db).append(':');
+        Values.appendRepr(sb, oid);
+    }
+
+    /**
+     * {@code " key="}; what follows directly is a number, an oid, a tid or a label (of {@link
+     * org.zodbcheck.check.Cause}, {@link org.zodbcheck.pickle.RefForm}), which never needs quotes
+     * (TextPrinterTest checks every label).
+     */
+    private static StringBuilder key(StringBuilder sb, String key) {
+        return sb.append(' ').append(key).append('=');
+    }
+
     private static void kv(StringBuilder sb, String key, String value) {
-        sb.append(' ').append(key).append('=').append(Values.text(value));
+        Values.appendText(key(sb, key), value);
     }
 }

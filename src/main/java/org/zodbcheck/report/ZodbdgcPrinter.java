@@ -31,6 +31,7 @@ public final class ZodbdgcPrinter implements Printer {
     private static final class Missing {
         final String db;
         final long oid;
+        /** The second line; {@code null} for {@code POSKeyError: <oid>}, made when printed. */
         final String error;
         Referrer referrer;
 
@@ -41,10 +42,14 @@ public final class ZodbdgcPrinter implements Printer {
         }
     }
 
+    /** Which object: a storage with millions of missing objects keeps a key for each until the end. */
+    private record Key(String db, long oid) {
+    }
+
     private final PrintWriter out;
     private final TextPrinter others;
     private final boolean namesReferrers;
-    private final Map<String, Missing> missing = new LinkedHashMap<>();
+    private final Map<Key, Missing> missing = new LinkedHashMap<>();
 
     /** @param namesReferrers print a referrer instead of {@code ?}, as zc.zodbdgc does with -r */
     public ZodbdgcPrinter(PrintWriter out, PrintWriter err, boolean namesReferrers) {
@@ -67,7 +72,7 @@ public final class ZodbdgcPrinter implements Printer {
      */
     private boolean print(Finding f) {
         if (f instanceof ReferenceFinding r && r.kind() == Kind.POSKEYERROR && r.cause() != Cause.UNLOADABLE) {
-            missing(r.db(), r.oid(), "POSKeyError: " + Oid.repr(r.oid()), r.referrer());
+            missing(r.db(), r.oid(), null, r.referrer());
             return true;
         }
         if (f instanceof ReferenceFinding r && r.reachable() && r.kind() == Kind.BAD_DB) {
@@ -93,7 +98,7 @@ public final class ZodbdgcPrinter implements Printer {
     }
 
     private void missing(String db, long oid, String error, Referrer referrer) {
-        Missing m = missing.computeIfAbsent(db + "\0" + oid, k -> new Missing(db, oid, error));
+        Missing m = missing.computeIfAbsent(new Key(db, oid), k -> new Missing(db, oid, error));
         if (referrer != null && better(referrer, m.referrer, db)) {
             m.referrer = referrer;
         }
@@ -116,7 +121,7 @@ public final class ZodbdgcPrinter implements Printer {
             String from = namesReferrers && m.referrer != null
                     ? m.referrer.db() + " " + Oid.signedDecimal(m.referrer.oid()) : "?";
             out.println("!!! " + m.db + " " + Oid.signedDecimal(m.oid) + " " + from);
-            out.println(m.error);
+            out.println(m.error != null ? m.error : "POSKeyError: " + Oid.repr(m.oid));
         }
     }
 
