@@ -396,8 +396,11 @@ public final class CheckRefs {
     private record Target(String db, long oid, boolean strong) {
     }
 
-    /** The references of one finding: their target's database and node (-1 for a database not configured). */
-    private record Group(Db db, int node, List<Ref> refs) {
+    /**
+     * The references of one finding: their target's database and node (null and -1 for a
+     * database not configured) and why it cannot be loaded (null for such a database).
+     */
+    private record Group(Db db, int node, Cause cause, List<Ref> refs) {
     }
 
     /**
@@ -421,11 +424,12 @@ public final class CheckRefs {
             if (g == null) {
                 Db target = byName.get(tdb);
                 int node = target == null ? -1 : node(target, r.oid());
-                boolean bad = target == null ? r.form().strong() : cause(target, node) != null;
+                Cause cause = target == null ? null : cause(target, node);
+                boolean bad = target == null ? r.form().strong() : cause != null;
                 if (!bad) {
                     continue;
                 }
-                g = new Group(target, node, new ArrayList<>(1));
+                g = new Group(target, node, cause, new ArrayList<>(1));
                 byTarget.put(key, g);
             }
             g.refs().add(r);
@@ -433,16 +437,9 @@ public final class CheckRefs {
         for (Map.Entry<Target, Group> e : byTarget.entrySet()) {
             Group g = e.getValue();
             Ref first = g.refs().get(0);
-            Kind kind;
-            Cause cause = null;
-            Long deleted = null;
-            if (g.db() == null) {
-                kind = Kind.BAD_DB;
-            } else {
-                cause = cause(g.db(), g.node());
-                kind = !first.form().strong() ? Kind.WEAK_DANGLING : reachable ? Kind.POSKEYERROR : Kind.DANGLING;
-                deleted = cause == Cause.NO_DATA ? tidOf(g.db(), g.node()) : null;
-            }
+            Kind kind = g.db() == null ? Kind.BAD_DB : !first.form().strong() ? Kind.WEAK_DANGLING
+                    : reachable ? Kind.POSKEYERROR : Kind.DANGLING;
+            Long deleted = g.cause() == Cause.NO_DATA ? tidOf(g.db(), g.node()) : null;
             String klass = null;
             for (Ref r : g.refs()) {
                 if (r.klass() != null) {
@@ -450,7 +447,7 @@ public final class CheckRefs {
                     break;
                 }
             }
-            add(new ReferenceFinding(kind, e.getKey().db(), first.oid(), cause, referrer, reachable, first.form(), klass,
+            add(new ReferenceFinding(kind, e.getKey().db(), first.oid(), g.cause(), referrer, reachable, first.form(), klass,
                     deleted, occurrences(g.refs())), db.number, GROUP_OBJECT, referrer.pos());
         }
     }

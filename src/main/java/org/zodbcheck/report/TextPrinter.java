@@ -7,7 +7,6 @@ import org.zodbcheck.check.ObjectFinding;
 import org.zodbcheck.check.ReferenceFinding;
 import org.zodbcheck.check.Referrer;
 import org.zodbcheck.check.StructureFinding;
-import org.zodbcheck.filestorage.Tid;
 
 /**
  * The default format: one line per finding, {@code severity kind db:oid key=value ...}, e.g.
@@ -56,7 +55,7 @@ public final class TextPrinter implements Printer {
     }
 
     private static void reference(StringBuilder sb, ReferenceFinding r) {
-        target(sb, r.db(), r.oid());
+        Values.appendTarget(sb, r.db(), r.oid());
         if (r.cause() != null) {
             key(sb, "cause").append(r.cause().label());
         }
@@ -68,7 +67,7 @@ public final class TextPrinter implements Printer {
             key(sb, "root").append(true);
         } else {
             key(sb, "referrer");
-            target(sb, r.referrer().db(), r.referrer().oid());
+            Values.appendTarget(sb, r.referrer().db(), r.referrer().oid());
             if (r.referrer().className() != null) {
                 kv(sb, "referrer_class", r.referrer().className());
             }
@@ -85,7 +84,7 @@ public final class TextPrinter implements Printer {
     }
 
     private static void object(StringBuilder sb, ObjectFinding o) {
-        target(sb, o.db(), o.oid());
+        Values.appendTarget(sb, o.db(), o.oid());
         if (o.className() != null) {
             kv(sb, "class", o.className());
         }
@@ -104,7 +103,7 @@ public final class TextPrinter implements Printer {
     private static void referrer(StringBuilder sb, Referrer r) {
         if (r != null) {
             key(sb, "referrer");
-            target(sb, r.db(), r.oid());
+            Values.appendTarget(sb, r.db(), r.oid());
             if (r.className() != null) {
                 kv(sb, "referrer_class", r.className());
             }
@@ -113,7 +112,7 @@ public final class TextPrinter implements Printer {
 
     private static void structure(StringBuilder sb, StructureFinding s) {
         if (s.oid() != null) {
-            target(sb, s.db(), s.oid());
+            Values.appendTarget(sb, s.db(), s.oid());
         } else {
             sb.append(s.db());
         }
@@ -125,7 +124,7 @@ public final class TextPrinter implements Printer {
 
     private static void blob(StringBuilder sb, BlobFinding b) {
         if (b.oid() != null) {
-            target(sb, b.db(), b.oid());
+            Values.appendTarget(sb, b.db(), b.oid());
         } else {
             sb.append(b.db());
         }
@@ -146,16 +145,10 @@ public final class TextPrinter implements Printer {
         kv(sb, "message", b.message());
     }
 
-    /** {@code db:0x92}, as {@link Values#target}. */
-    private static void target(StringBuilder sb, String db, long oid) {
-        sb.append(db).append(':');
-        Values.appendRepr(sb, oid);
-    }
-
     /**
      * {@code " key="}; what follows directly is a number, an oid, a tid or a label (of {@link
      * org.zodbcheck.check.Cause}, {@link org.zodbcheck.pickle.RefForm}), which never needs quotes
-     * (TextPrinterTest checks every label).
+     * (ValuesTest checks every label).
      */
     private static StringBuilder key(StringBuilder sb, String key) {
         return sb.append(' ').append(key).append('=');

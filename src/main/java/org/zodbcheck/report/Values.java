@@ -10,7 +10,14 @@ public final class Values {
 
     /** {@code db:0x92}, the form a user greps for. */
     public static String target(String db, long oid) {
-        return db + ":" + Oid.repr(oid);
+        StringBuilder sb = new StringBuilder(db.length() + 19);
+        appendTarget(sb, db, oid);
+        return sb.toString();
+    }
+
+    /** Appends {@link #target}. */
+    static void appendTarget(StringBuilder sb, String db, long oid) {
+        appendRepr(sb.append(db).append(':'), oid);
     }
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
